@@ -1,0 +1,1 @@
+"""Incidents, their lifecycle, and the notifiers that deliver them."""

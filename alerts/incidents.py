@@ -1,0 +1,210 @@
+"""Incidents and their lifecycle: open, escalate or update, resolve.
+
+One incident per brand and signal at a time. Its dedup key comes from those
+labels only, never from a time, so every worker, retry and notifier agrees on
+which incident a window belongs to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from detectors.severity import Severity
+from detectors.watch import Judgement
+from streams.records import SamplePost, WindowCount
+
+#: An open incident is re-announced when its value grows by this factor since the last announcement.
+NOTABLE_GROWTH = 1.5
+
+
+class Signal(StrEnum):
+    VOLUME = "volume"
+
+    @property
+    def noun(self) -> str:
+        return {Signal.VOLUME: "mentions"}[self]
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Change(StrEnum):
+    """What happened to an incident: each change is one notification."""
+
+    OPENED = "opened"
+    ESCALATED = "escalated"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+
+
+class Reading(BaseModel):
+    """The signal's value in one window, and its anomaly score."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: float
+    score: float
+    window_start: datetime
+    window_end: datetime
+
+
+class Incident(BaseModel):
+    """A brand's signal deviating from its baseline, as the humans are told about it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    brand: str
+    signal: Signal
+    status: IncidentStatus
+    severity: Severity
+    revision: int
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    current: Reading
+    peak: Reading
+    usual: float
+    usual_low: float
+    usual_high: float
+    window_seconds: int
+    samples: tuple[SamplePost, ...] = ()
+
+    @property
+    def dedup_key(self) -> str:
+        return dedup_key(self.brand, self.signal)
+
+    @property
+    def duration(self) -> timedelta:
+        return (self.resolved_at or self.current.window_end) - self.opened_at
+
+    def what_spiked(self, reading: Reading | None = None) -> str:
+        """E.g. ``"142 mentions in 1 min"``."""
+        reading = reading or self.current
+        return f"{reading.value:,.0f} {self.signal.noun} in {_span(self.window_seconds)}"
+
+    def baseline_text(self) -> str:
+        """E.g. ``"usually 12 (9–15)"``."""
+        return f"usually {self.usual:,.0f} ({self.usual_low:,.0f}–{self.usual_high:,.0f})"
+
+    def headline(self) -> str:
+        if self.status is IncidentStatus.RESOLVED:
+            return f"Resolved: {self.brand} {self.signal.noun} back to normal after {_span(self.duration)}"
+        return f"{self.severity.upper()}: {self.brand} {self.signal.noun} spiking"
+
+    def summary(self) -> str:
+        """One line that says it all, for notification previews and plain-text channels."""
+        if self.status is IncidentStatus.RESOLVED:
+            return f"{self.headline()}, peak {self.what_spiked(self.peak)}, {self.baseline_text()}."
+        return f"{self.headline()}: {self.what_spiked()}, {self.baseline_text()}."
+
+
+class IncidentEvent(BaseModel):
+    """A change to an incident: the message that travels to the notifiers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    change: Change
+    incident: Incident
+
+
+class IncidentState(BaseModel):
+    """What the tracker keeps per dedup key between windows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident: Incident | None = None
+    calm_windows: int = 0
+    announced_value: float = 0.0
+
+
+def dedup_key(brand: str, signal: Signal) -> str:
+    return f"{brand}/{signal}"
+
+
+class IncidentTracker:
+    """Turns per-window judgements into incident changes, with hysteresis.
+
+    An incident opens on the first anomalous window, is escalated when its severity
+    rises, updated when its value grows notably, and resolved after
+    ``resolve_after`` calm windows in a row: one crisis is one incident.
+    """
+
+    def __init__(self, *, resolve_after: int) -> None:
+        self.resolve_after = resolve_after
+
+    def step(
+        self, state: IncidentState, signal: Signal, window: WindowCount, judgement: Judgement
+    ) -> tuple[IncidentState, IncidentEvent | None]:
+        reading = Reading(
+            value=judgement.value, score=judgement.score, window_start=window.start, window_end=window.end
+        )
+        incident = state.incident
+        if incident is None:
+            if not judgement.anomalous:
+                return state, None
+            opened = Incident(
+                brand=window.brand,
+                signal=signal,
+                status=IncidentStatus.OPEN,
+                severity=judgement.severity,
+                revision=1,
+                opened_at=window.start,
+                current=reading,
+                peak=reading,
+                usual=judgement.usual,
+                usual_low=judgement.usual_low,
+                usual_high=judgement.usual_high,
+                window_seconds=int((window.end - window.start).total_seconds()),
+                samples=window.samples,
+            )
+            return IncidentState(incident=opened, announced_value=reading.value), IncidentEvent(
+                change=Change.OPENED, incident=opened
+            )
+        if not judgement.anomalous:
+            calm = state.calm_windows + 1
+            if calm < self.resolve_after:
+                return state.model_copy(update={"calm_windows": calm}), None
+            resolved = incident.model_copy(
+                update={
+                    "status": IncidentStatus.RESOLVED,
+                    "resolved_at": window.end,
+                    "revision": incident.revision + 1,
+                    "current": reading,
+                }
+            )
+            return IncidentState(), IncidentEvent(change=Change.RESOLVED, incident=resolved)
+        return self._continue(state, incident, reading, judgement, window)
+
+    def _continue(
+        self, state: IncidentState, incident: Incident, reading: Reading, judgement: Judgement, window: WindowCount
+    ) -> tuple[IncidentState, IncidentEvent | None]:
+        assert judgement.severity is not None
+        escalated = judgement.severity.rank > incident.severity.rank
+        grew = reading.value >= NOTABLE_GROWTH * state.announced_value
+        change = Change.ESCALATED if escalated else Change.UPDATED if grew else None
+        updated = incident.model_copy(
+            update={
+                "current": reading,
+                "peak": reading if reading.value > incident.peak.value else incident.peak,
+                "severity": judgement.severity if escalated else incident.severity,
+                "revision": incident.revision + (change is not None),
+                "samples": window.samples if change is not None else incident.samples,
+            }
+        )
+        new_state = IncidentState(
+            incident=updated, announced_value=reading.value if change is not None else state.announced_value
+        )
+        return new_state, IncidentEvent(change=change, incident=updated) if change is not None else None
+
+
+def _span(duration: timedelta | int) -> str:
+    seconds = int(duration.total_seconds() if isinstance(duration, timedelta) else duration)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

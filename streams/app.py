@@ -1,0 +1,27 @@
+"""The Faust application, configured once from :func:`streams.config.get_settings`."""
+
+from __future__ import annotations
+
+import faust
+
+from streams.config import get_settings
+
+settings = get_settings()
+
+app = faust.App(
+    settings.worker_id,
+    broker=settings.broker_url,
+    datadir=settings.data_dir,
+    # Tables live in memory and are rebuilt from their changelog topics on start.
+    store="memory://",
+    autodiscover=False,
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication_factor,
+    consumer_auto_offset_reset="earliest",
+    producer_max_batch_size=settings.producer_max_batch_size,
+    broker_session_timeout=settings.broker_session_timeout,
+    broker_heartbeat_interval=settings.broker_heartbeat_interval,
+    broker_rebalance_timeout=settings.broker_rebalance_timeout,
+    web_port=settings.web_port,
+    web_bind="0.0.0.0",
+)

@@ -1,0 +1,122 @@
+"""The ``badbuzz`` command."""
+
+from __future__ import annotations
+
+import signal
+from datetime import timedelta
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+cli = typer.Typer(help="badbuzz: catch a bad buzz within minutes.", no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+@cli.command()
+def demo(
+    history_minutes: int = typer.Option(180, help="Minutes of past mentions sent first, as a baseline."),
+    crisis_after: int = typer.Option(90, help="Seconds from the start of the live stream to the scripted crisis."),
+    seed: int = typer.Option(7, help="Seed of the simulated stream."),
+) -> None:
+    """Run everything locally: embedded broker, a worker, the simulator and one scripted crisis."""
+    from streams.demo import run_demo
+
+    run_demo(
+        history=timedelta(minutes=history_minutes),
+        crisis_after=timedelta(seconds=crisis_after),
+        seed=seed,
+        console=console,
+    )
+
+
+@cli.command()
+def worker(
+    loglevel: str = typer.Option("info", help="Faust's log level."),
+    quiet: bool = typer.Option(False, help="No start-up banner."),
+) -> None:
+    """Run a stream worker (as many as the topics have partitions share the work)."""
+    from faust.worker import Worker
+
+    from streams import topics
+    from streams.agents import app
+    from streams.broker import ensure_topics
+    from streams.config import get_settings
+
+    ensure_topics(get_settings(), topics.ALL)
+    # Incidents print on stdout: Faust must not turn it into log lines.
+    Worker(app, loglevel=loglevel, quiet=quiet, redirect_stdouts=False).execute_from_commandline()
+
+
+@cli.command()
+def broker(port: int = typer.Option(0, help="Port on 127.0.0.1; 0 picks a free one.")) -> None:
+    """Run the embedded Kafka-protocol broker (Tansu, in memory) until Ctrl-C."""
+    from streams.broker import EmbeddedBroker
+
+    with EmbeddedBroker(port=port or None) as embedded:
+        console.print(f"Embedded broker listening at {embedded.url}. For workers on it:")
+        for name, value in embedded.env.items():
+            console.print(f"  export {name}={value}")
+        stopping = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+        signal.sigwait(stopping)
+
+
+@cli.command()
+def replay(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL, one mention per line."),
+    speed: float = typer.Option(0.0, help="Time factor: 60 plays an hour in a minute; 0 as fast as possible."),
+) -> None:
+    """Send a JSONL file of mentions to the raw mentions topic."""
+    from streams import topics
+    from streams.config import get_settings
+    from streams.feed import MentionProducer, count_lines
+    from streams.feed import replay as replay_lines
+
+    producer = MentionProducer(get_settings().bootstrap_servers, topics.MENTIONS)
+    with Progress(console=console) as progress, file.open("rb") as lines:
+        task = progress.add_task(f"Replaying {file.name}", total=count_lines(file))
+        replay_lines(lines, producer, speed=speed, on_line=lambda: progress.advance(task))
+    producer.close()
+
+
+@cli.command()
+def simulate(
+    history_minutes: int = typer.Option(180, help="Minutes of past mentions sent first."),
+    crisis_brand: str | None = typer.Option(None, help="A brand to script a crisis for."),
+    crisis_after: int = typer.Option(90, help="Seconds from now to the crisis."),
+    seed: int = typer.Option(7),
+    out: Path | None = typer.Option(None, help="Write the history as JSONL here instead of sending it live."),
+) -> None:
+    """Send simulated mentions (history, then live) to the raw topic, or write history to a file."""
+    from streams import topics
+    from streams.config import get_settings
+    from streams.feed import MentionProducer
+    from streams.feed import simulate as simulate_live
+    from streams.simulator import Crisis, MentionSimulator, utc_now
+
+    now = utc_now().replace(microsecond=0)
+    crisis = Crisis(brand=crisis_brand, starts_at=now + timedelta(seconds=crisis_after)) if crisis_brand else None
+    simulator = MentionSimulator(crisis=crisis, seed=seed)
+    history = timedelta(minutes=history_minutes)
+    if out is not None:
+        with out.open("w") as file:
+            for mention in simulator.between(now - history, now):
+                file.write(mention.model_dump_json() + "\n")
+        return
+    producer = MentionProducer(get_settings().bootstrap_servers, topics.MENTIONS)
+    try:
+        simulate_live(simulator, producer, history=history)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        producer.close()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

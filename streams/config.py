@@ -1,0 +1,141 @@
+"""One frozen settings model for the whole pipeline.
+
+Values come, highest priority first, from keyword arguments, environment
+variables, a YAML file named by ``BADBUZZ_CONFIG``, then the defaults below.
+Every field's environment variable is ``BADBUZZ_<FIELD NAME>`` unless its
+description names another one (Slack's token keeps Slack's usual name).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BADBUZZ_", frozen=True, extra="forbid")
+
+    # Kafka
+    broker_url: str = Field(
+        "kafka://127.0.0.1:9092",
+        description="BADBUZZ_BROKER_URL: Kafka bootstrap servers, faust style (kafka://host:port;host2:port).",
+    )
+    partitions: int = Field(
+        4, ge=1, description="BADBUZZ_PARTITIONS: partitions of every badbuzz topic; the most workers that share work."
+    )
+    replication_factor: int = Field(
+        1, ge=1, description="BADBUZZ_REPLICATION_FACTOR: replicas of every badbuzz topic (3 on a production cluster)."
+    )
+    producer_max_batch_size: int = Field(
+        16384,
+        ge=1,
+        description="BADBUZZ_PRODUCER_MAX_BATCH_SIZE: 1 with the embedded broker, whose end offsets are wrong "
+        "for multi-record batches and would cut table recovery short.",
+    )
+    broker_session_timeout: float = Field(60.0, description="BADBUZZ_BROKER_SESSION_TIMEOUT, seconds.")
+    broker_heartbeat_interval: float = Field(3.0, description="BADBUZZ_BROKER_HEARTBEAT_INTERVAL, seconds.")
+    broker_rebalance_timeout: float = Field(60.0, description="BADBUZZ_BROKER_REBALANCE_TIMEOUT, seconds.")
+
+    # Worker
+    worker_id: str = Field("badbuzz", description="BADBUZZ_WORKER_ID: the consumer group; workers sharing it share work.")
+    data_dir: str = Field(".badbuzz", description="BADBUZZ_DATA_DIR: the worker's local state directory.")
+    web_port: int = Field(6066, description="BADBUZZ_WEB_PORT: the worker's HTTP port.")
+    batch_size: int = Field(
+        2000, ge=1, description="BADBUZZ_BATCH_SIZE: most mentions an agent handles in one batch."
+    )
+    batch_seconds: float = Field(
+        0.5, gt=0, description="BADBUZZ_BATCH_SECONDS: longest wait to fill a batch before handling it."
+    )
+
+    # Mentions
+    brands: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="BADBUZZ_BRANDS: comma-separated tracked brands; mentions of others go to the dead-letter "
+        "topic. Empty accepts every brand.",
+    )
+    max_message_bytes: int = Field(
+        65_536, ge=1024, description="BADBUZZ_MAX_MESSAGE_BYTES: larger raw messages are dead-lettered unread."
+    )
+
+    # Windows
+    window_seconds: int = Field(60, ge=1, description="BADBUZZ_WINDOW_SECONDS: tumbling window length.")
+    lateness_seconds: int = Field(
+        10,
+        ge=0,
+        description="BADBUZZ_LATENESS_SECONDS: how long a window waits for mentions that arrive out of order.",
+    )
+
+    # Detection
+    detector: str = Field("robust_zscore", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
+    threshold: float = Field(6.0, gt=0, description="BADBUZZ_THRESHOLD: the score at which an incident opens.")
+    min_volume: int = Field(
+        20, ge=0, description="BADBUZZ_MIN_VOLUME: windows with fewer mentions never open an incident."
+    )
+    resolve_after_windows: int = Field(
+        5, ge=1, description="BADBUZZ_RESOLVE_AFTER_WINDOWS: calm windows in a row that resolve an incident."
+    )
+
+    # Alerts
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("slack_bot_token", "SLACK_BOT_TOKEN"),
+        description="SLACK_BOT_TOKEN: a bot token (xoxb-…) with chat:write; Slack is off without it.",
+    )
+    slack_channel: str | None = Field(
+        None, description="BADBUZZ_SLACK_CHANNEL: the channel id or name incidents go to."
+    )
+    slack_base_url: str = Field(
+        "https://slack.com/api/", description="BADBUZZ_SLACK_BASE_URL: Slack's Web API root (a fake one in tests)."
+    )
+    console_alerts: bool = Field(
+        True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = os.environ.get(CONFIG_FILE_ENV)
+        sources = [init_settings, env_settings]
+        if yaml_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return tuple(sources)
+
+    @field_validator("brands", mode="before")
+    @classmethod
+    def _split_brands(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and bool(self.slack_channel)
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """The broker URL as kafka-python and aiokafka want it."""
+        return [server.removeprefix("kafka://") for server in self.broker_url.split(";")]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

@@ -1,0 +1,36 @@
+"""The exceptions badbuzz raises: one root, a few meaningful kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BadbuzzError(Exception):
+    """Root of every error badbuzz raises on purpose."""
+
+
+class BrokerError(BadbuzzError):
+    """The embedded broker cannot be found, started or reached."""
+
+
+class RejectReason(StrEnum):
+    """Why a raw message went to the dead-letter topic (a bounded set: safe as a metric label)."""
+
+    TOO_LARGE = "too_large"
+    INVALID_UTF8 = "invalid_utf8"
+    INVALID_JSON = "invalid_json"
+    INVALID_SCHEMA = "invalid_schema"
+    UNKNOWN_BRAND = "unknown_brand"
+
+
+class InvalidMention(BadbuzzError):
+    """A raw message that is not a mention we can count."""
+
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class DeliveryError(BadbuzzError):
+    """A notification channel refused or failed a delivery after its retries."""

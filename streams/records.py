@@ -1,0 +1,120 @@
+"""The records that travel on badbuzz topics, validated on the way in.
+
+Every topic carries JSON. :class:`Mention` is the contract with the
+collectors that feed the pipeline; the others are badbuzz's own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+#: Collectors' clocks drift; a mention dated further ahead than this is a bug upstream,
+#: and accepting it would push the brand's event time into the future.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_TEXT_CHARS = 20_000
+SAMPLE_TEXT_CHARS = 280
+
+
+class Platform(StrEnum):
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    TIKTOK = "tiktok"
+    YOUTUBE = "youtube"
+    REDDIT = "reddit"
+    LINKEDIN = "linkedin"
+    NEWS = "news"
+    BLOG = "blog"
+    FORUM = "forum"
+    REVIEW = "review"
+    OTHER = "other"
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+
+    handle: str = Field(min_length=1, max_length=256)
+    followers: int = Field(ge=0)
+
+
+class Mention(BaseModel):
+    """A post, comment or review that names a tracked brand."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+
+    id: str = Field(min_length=1, max_length=256, description="Unique per platform; redeliveries keep it.")
+    brand: str = Field(min_length=1, max_length=128, description="The tracked brand or query that matched.")
+    platform: Platform
+    author: Author
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="BCP 47, if known.")
+    url: HttpUrl | None = None
+    created_at: AwareDatetime
+    is_repost: bool = False
+    is_reply: bool = False
+
+    @field_validator("created_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        if value > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+            raise ValueError(f"is more than {MAX_CLOCK_SKEW} in the future")
+        return value
+
+
+class DeadLetter(BaseModel):
+    """A raw message the pipeline could not use, kept whole with the reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+    detail: str
+    topic: str
+    partition: int
+    offset: int
+    key: str | None = Field(description="The original key, base64.")
+    original: str = Field(description="The original bytes, base64.")
+    received_at: datetime
+
+
+class SamplePost(BaseModel):
+    """A mention shown to a human beside the numbers (the most followed authors first)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    platform: Platform
+    author: str
+    followers: int
+    text: str
+    url: str | None = None
+
+    @classmethod
+    def of(cls, mention: Mention) -> SamplePost:
+        text = mention.text
+        if len(text) > SAMPLE_TEXT_CHARS:
+            text = text[: SAMPLE_TEXT_CHARS - 1] + "…"
+        return cls(
+            id=mention.id,
+            platform=mention.platform,
+            author=mention.author.handle,
+            followers=mention.author.followers,
+            text=text,
+            url=str(mention.url) if mention.url else None,
+        )
+
+
+class WindowCount(BaseModel):
+    """One closed tumbling window of one brand's mentions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    brand: str
+    start: datetime
+    end: datetime
+    volume: int = Field(description="Distinct mentions created in the window.")
+    duplicates: int = Field(0, description="Redelivered mentions (same id) not counted again.")
+    late: int = Field(0, description="Mentions that arrived after an earlier window had closed.")
+    samples: tuple[SamplePost, ...] = ()

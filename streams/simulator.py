@@ -1,0 +1,195 @@
+"""A mention stream that looks like a brand's real one: several brands, French and
+English, a day/night rhythm, reposts, and one scripted negative-buzz crisis.
+
+Deterministic for a seed and a time range, so a demo can be replayed and a test
+knows what it will get.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from streams.records import Author, Mention, Platform
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    #: Mentions per minute at the busiest hour of the day.
+    peak_per_minute: float
+    #: Share of French mentions; the rest are English.
+    french: float
+
+
+BRANDS = (
+    Brand("nuvola", peak_per_minute=14, french=0.7),  # a telecom operator
+    Brand("velocia", peak_per_minute=9, french=0.5),  # city bikes
+    Brand("cafe-lumen", peak_per_minute=6, french=0.8),  # a coffee chain
+    Brand("oceane-air", peak_per_minute=11, french=0.4),  # an airline
+)
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """A negative buzz about one brand: a fast ramp to ``intensity`` times its usual rate."""
+
+    brand: str
+    starts_at: datetime
+    minutes: float = 15.0
+    intensity: float = 12.0
+    ramp_seconds: float = 60.0
+
+    def extra_rate(self, at: datetime, usual_per_minute: float) -> float:
+        """Extra negative mentions per minute at ``at``: ramp up, hold, then decay."""
+        elapsed = (at - self.starts_at).total_seconds()
+        if elapsed < 0:
+            return 0.0
+        peak = usual_per_minute * (self.intensity - 1)
+        if elapsed < self.ramp_seconds:
+            return peak * elapsed / self.ramp_seconds
+        after_hold = elapsed - self.minutes * 60
+        return peak if after_hold < 0 else peak * math.exp(-after_hold / 120.0)
+
+
+TEXTS = {
+    ("fr", "positive"): [
+        "Franchement {brand} au top aujourd'hui, merci !",
+        "Service impeccable chez {brand}, je recommande",
+        "Super expérience avec {brand} ce matin 👌",
+    ],
+    ("fr", "neutral"): [
+        "Quelqu'un sait si {brand} ouvre le dimanche ?",
+        "Je viens de voir la nouvelle pub {brand}",
+        "{brand} annonce de nouveaux tarifs pour la rentrée",
+    ],
+    ("fr", "negative"): [
+        "Encore un souci avec {brand}, service client injoignable",
+        "Déçu par {brand}, ça ne s'améliore pas",
+    ],
+    ("en", "positive"): [
+        "Loving the new {brand} update, great job",
+        "Shout out to {brand} support, fixed in five minutes",
+    ],
+    ("en", "neutral"): [
+        "Does anyone know when {brand} opens in Lyon?",
+        "Just saw the {brand} ad on the metro",
+        "{brand} quarterly results are out",
+    ],
+    ("en", "negative"): [
+        "Not impressed with {brand} lately",
+        "Waited 40 minutes for {brand} support, nobody answered",
+    ],
+}
+
+CRISIS_TEXTS = {
+    "fr": [
+        "{brand} en panne depuis ce matin, impossible de joindre qui que ce soit #{tag}",
+        "Scandale : {brand} a laissé fuiter les données de ses clients ?! #{tag}",
+        "C'est inadmissible, {brand} ne communique même pas sur la panne #{tag}",
+        "Je résilie mon abonnement {brand}, honteux #{tag}",
+    ],
+    "en": [
+        "{brand} is down again and support is silent #{tag}",
+        "Did {brand} really leak customer data?? #{tag}",
+        "Cancelling my {brand} contract today, this is a joke #{tag}",
+    ],
+}
+
+PLATFORMS = (Platform.X, Platform.INSTAGRAM, Platform.FACEBOOK, Platform.TIKTOK, Platform.REDDIT, Platform.REVIEW)
+PLATFORM_WEIGHTS = (40, 20, 15, 12, 8, 5)
+
+
+def daily_rhythm(at: datetime) -> float:
+    """Activity from 0.15 (4 a.m., Paris time) to 1 (4 p.m.); weekends a little quieter."""
+    local = at.astimezone(PARIS)
+    hour = local.hour + local.minute / 60
+    level = 0.575 - 0.425 * math.cos((hour - 4) / 24 * 2 * math.pi)
+    return level * (0.8 if local.weekday() >= 5 else 1.0)
+
+
+class MentionSimulator:
+    """Generates the mentions of ``brands`` created in any time range.
+
+    >>> from datetime import datetime, timezone
+    >>> start = datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc)
+    >>> simulator = MentionSimulator(seed=7)
+    >>> mentions = list(simulator.between(start, start + timedelta(minutes=10)))
+    >>> sorted({m.brand for m in mentions})
+    ['cafe-lumen', 'nuvola', 'oceane-air', 'velocia']
+    >>> all(start <= m.created_at < start + timedelta(minutes=10) for m in mentions)
+    True
+    """
+
+    def __init__(self, brands: tuple[Brand, ...] = BRANDS, crisis: Crisis | None = None, seed: int = 0) -> None:
+        self.brands = brands
+        self.crisis = crisis
+        self.seed = seed
+        self.authors = [_author(random.Random(seed * 1_000_003 + i), i) for i in range(5_000)]
+
+    def between(self, start: datetime, end: datetime, step: timedelta = timedelta(seconds=1)) -> Iterator[Mention]:
+        """The mentions created in ``[start, end)``, in time order; the same for the same range."""
+        at = start
+        while at < end:
+            rng = random.Random(f"{self.seed}:{at.timestamp():.0f}")
+            for brand in self.brands:
+                yield from self._second(rng, brand, at, step.total_seconds())
+            at += step
+
+    def _second(self, rng: random.Random, brand: Brand, at: datetime, seconds: float) -> Iterator[Mention]:
+        usual = brand.peak_per_minute * daily_rhythm(at)
+        for _ in range(_poisson(rng, usual * seconds / 60)):
+            yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=False)
+        if self.crisis is not None and self.crisis.brand == brand.name:
+            extra = self.crisis.extra_rate(at, usual)
+            for _ in range(_poisson(rng, extra * seconds / 60)):
+                yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=True)
+
+    def _mention(self, rng: random.Random, brand: Brand, at: datetime, *, crisis: bool) -> Mention:
+        language = "fr" if rng.random() < brand.french else "en"
+        if crisis:
+            template = rng.choice(CRISIS_TEXTS[language])
+        else:
+            tone = rng.choices(("positive", "neutral", "negative"), weights=(3, 5, 2))[0]
+            template = rng.choice(TEXTS[(language, tone)])
+        tag = brand.name.replace("-", "").capitalize() + ("Panne" if language == "fr" else "Down")
+        author = rng.choice(self.authors)
+        platform = rng.choices(PLATFORMS, weights=PLATFORM_WEIGHTS)[0]
+        mention_id = f"{platform}:{rng.getrandbits(63)}"
+        return Mention(
+            id=mention_id,
+            brand=brand.name,
+            platform=platform,
+            author=author,
+            text=template.format(brand=brand.name.capitalize(), tag=tag),
+            language=language,
+            url=f"https://example.com/{platform}/{mention_id.split(':')[1]}",
+            created_at=at,
+            is_repost=rng.random() < (0.45 if crisis else 0.2),
+            is_reply=rng.random() < 0.15,
+        )
+
+
+def _author(rng: random.Random, index: int) -> Author:
+    # Audiences are heavy-tailed: most accounts have a few hundred followers, a few have millions.
+    followers = int(min(5e6, rng.lognormvariate(5.5, 1.8)))
+    return Author(handle=f"user{index:04d}", followers=followers)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: exact, and quick for the small per-second means used here."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

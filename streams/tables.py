@@ -1,0 +1,53 @@
+"""The worker's state, kept in tables backed by changelog topics so a restart picks it up.
+
+Tables are keyed like their source topic and use Kafka's partitioner, so a key's
+changelog partition is its source partition even when an agent updates the
+table once per batch rather than inside each event.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from streams.app import app
+
+
+class StateTable:
+    """A Faust table with text keys and JSON (or pickled) values, stored as raw bytes.
+
+    Raw keys hash like the source topics' keys, which Kafka's default partitioner
+    hashes as the brand's bytes.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        dumps: Callable[[Any], bytes] = lambda value: json.dumps(value).encode(),
+        loads: Callable[[bytes], Any] = json.loads,
+    ) -> None:
+        self.table = app.Table(name, key_type=bytes, value_type=bytes, use_partitioner=True)
+        self._dumps = dumps
+        self._loads = loads
+
+    def get(self, key: str) -> Any | None:
+        raw = self.table.get(key.encode())
+        return None if raw is None else self._loads(raw)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.table[key.encode()] = self._dumps(value)
+
+    def keys(self) -> Iterator[str]:
+        return (key.decode() for key in list(self.table.keys()))
+
+
+#: brand → :meth:`streams.windows.BrandWindows.state`
+brand_windows = StateTable("brand-windows")
+#: brand → :class:`detectors.watch.SeriesWatch`, pickled: river detectors pickle, by river's design.
+series_watches = StateTable("series-watches", dumps=pickle.dumps, loads=pickle.loads)
+#: brand → {signal: :class:`alerts.incidents.IncidentState`}
+incident_states = StateTable("incident-states")
+#: channel|dedup key → :class:`alerts.delivery.Receipt`
+receipts = StateTable("receipts")
