@@ -31,7 +31,7 @@ def render(change: Change, incident: Incident) -> Panel:
     facts = Text()
     if resolved:
         facts.append(f"Peak {incident.what_spiked(incident.peak)}, {incident.baseline_text()}.\n")
-        facts.append(f"Lasted {incident.duration}, from {incident.opened_at:%H:%M} UTC.\n")
+        facts.append(f"Lasted {incident.lasted()}, from {incident.opened_at:%H:%M} UTC.\n")
     else:
         facts.append(f"{incident.what_spiked()}, {incident.baseline_text()}.\n", style="bold")
         facts.append(

@@ -81,6 +81,10 @@ class Incident(BaseModel):
     def duration(self) -> timedelta:
         return (self.resolved_at or self.current.window_end) - self.opened_at
 
+    def lasted(self) -> str:
+        """E.g. ``"25 min"``."""
+        return _span(self.duration)
+
     def what_spiked(self, reading: Reading | None = None) -> str:
         """E.g. ``"142 mentions in 1 min"``."""
         reading = reading or self.current
@@ -92,7 +96,7 @@ class Incident(BaseModel):
 
     def headline(self) -> str:
         if self.status is IncidentStatus.RESOLVED:
-            return f"Resolved: {self.brand} {self.signal.noun} back to normal after {_span(self.duration)}"
+            return f"Resolved: {self.brand} {self.signal.noun} back to normal after {self.lasted()}"
         return f"{self.severity.upper()}: {self.brand} {self.signal.noun} spiking"
 
     def summary(self) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -77,7 +75,7 @@ class SlackNotifier:
                     # Escalations and resolutions matter to people not following the thread.
                     reply_broadcast=event.change in (Change.ESCALATED, Change.RESOLVED),
                 )
-        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise DeliveryError(f"Slack refused {event.change} of {event.incident.dedup_key}: {exc}") from exc
         return Receipt(opened_at=event.incident.opened_at, revision=event.incident.revision, ref=ref)
 
@@ -91,7 +89,7 @@ def incident_blocks(event: IncidentEvent) -> list[Block]:
     if resolved:
         lead = (
             f"*Peak {incident.what_spiked(incident.peak)}*, {incident.baseline_text()}.\n"
-            f"Lasted {incident.duration}, from {incident.opened_at:%Y-%m-%d %H:%M} UTC."
+            f"Lasted {incident.lasted()}, from {incident.opened_at:%Y-%m-%d %H:%M} UTC."
         )
     else:
         lead = f"*{incident.what_spiked()}*, {incident.baseline_text()}."
@@ -134,7 +132,7 @@ def incident_blocks(event: IncidentEvent) -> list[Block]:
 def thread_note(event: IncidentEvent) -> str:
     incident = event.incident
     if event.change is Change.RESOLVED:
-        return f"{RESOLVED_ICON} Resolved after {incident.duration}; peak {incident.what_spiked(incident.peak)}."
+        return f"{RESOLVED_ICON} Resolved after {incident.lasted()}; peak {incident.what_spiked(incident.peak)}."
     if event.change is Change.ESCALATED:
         return f"{ICONS[incident.severity]} Escalated to {incident.severity}: {incident.what_spiked()}."
     return f"Still rising: {incident.what_spiked()}, {incident.baseline_text()}."

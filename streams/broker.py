@@ -64,12 +64,7 @@ def free_port() -> int:
 
 
 class EmbeddedBroker:
-    """Tansu listening on loopback only, in memory, stopped with its owner.
-
-    >>> with EmbeddedBroker() as broker:  # doctest: +SKIP
-    ...     print(broker.url)
-    kafka://127.0.0.1:41234
-    """
+    """Tansu listening on loopback only, in memory, stopped with its owner (a context manager)."""
 
     def __init__(self, port: int | None = None, log_path: Path | None = None, start_timeout: float = 10.0) -> None:
         self.port = port or free_port()
@@ -91,8 +86,16 @@ class EmbeddedBroker:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         try:
             self.process = spawn(
-                [find_tansu(), "broker", "--listener-url", listener, "--advertised-listener-url", listener,
-                 "--storage-engine", "memory://tansu/"],
+                [
+                    find_tansu(),
+                    "broker",
+                    "--listener-url",
+                    listener,
+                    "--advertised-listener-url",
+                    listener,
+                    "--storage-engine",
+                    "memory://tansu/",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -49,12 +49,12 @@ class Settings(BaseSettings):
     broker_rebalance_timeout: float = Field(60.0, description="BADBUZZ_BROKER_REBALANCE_TIMEOUT, seconds.")
 
     # Worker
-    worker_id: str = Field("badbuzz", description="BADBUZZ_WORKER_ID: the consumer group; workers sharing it share work.")
+    worker_id: str = Field(
+        "badbuzz", description="BADBUZZ_WORKER_ID: the consumer group; workers sharing it share work."
+    )
     data_dir: str = Field(".badbuzz", description="BADBUZZ_DATA_DIR: the worker's local state directory.")
     web_port: int = Field(6066, description="BADBUZZ_WEB_PORT: the worker's HTTP port.")
-    batch_size: int = Field(
-        2000, ge=1, description="BADBUZZ_BATCH_SIZE: most mentions an agent handles in one batch."
-    )
+    batch_size: int = Field(2000, ge=1, description="BADBUZZ_BATCH_SIZE: most mentions an agent handles in one batch.")
     batch_seconds: float = Field(
         0.5, gt=0, description="BADBUZZ_BATCH_SECONDS: longest wait to fill a batch before handling it."
     )
@@ -99,9 +99,7 @@ class Settings(BaseSettings):
     slack_base_url: str = Field(
         "https://slack.com/api/", description="BADBUZZ_SLACK_BASE_URL: Slack's Web API root (a fake one in tests)."
     )
-    console_alerts: bool = Field(
-        True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal."
-    )
+    console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
 
     @classmethod
     def settings_customise_sources(
@@ -132,7 +130,7 @@ class Settings(BaseSettings):
     @property
     def bootstrap_servers(self) -> list[str]:
         """The broker URL as kafka-python and aiokafka want it."""
-        return [server.removeprefix("kafka://") for server in self.broker_url.split(";")]
+        return [server.strip().removeprefix("kafka://") for server in self.broker_url.split(";")]
 
 
 @lru_cache(maxsize=1)

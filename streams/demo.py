@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import threading
 from datetime import timedelta
@@ -16,7 +15,7 @@ from alerts.incidents import IncidentEvent
 from streams.broker import EmbeddedBroker, ensure_topics, free_port
 from streams.config import get_settings
 from streams.feed import MentionProducer, simulate
-from streams.processes import spawn, stop
+from streams.processes import WorkerProcess
 from streams.simulator import BRANDS, Crisis, MentionSimulator, utc_now
 
 CRISIS_BRAND = "nuvola"
@@ -39,7 +38,7 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
 
         settings = get_settings()
         ensure_topics(settings, topics.ALL)
-        worker = spawn([sys.executable, "-m", "streams.cli", "worker", "--loglevel", "error", "--quiet"])
+        worker = WorkerProcess(dict(os.environ), loglevel="error").start()
         try:
             crisis = Crisis(brand=CRISIS_BRAND, starts_at=utc_now().replace(microsecond=0) + crisis_after)
             _watch_incidents(settings.bootstrap_servers, topics.INCIDENTS, crisis, console)
@@ -61,15 +60,16 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
         except KeyboardInterrupt:
             console.print("Stopping…")
         finally:
-            stop(worker)
+            worker.stop()
 
 
 def _watch_incidents(bootstrap_servers: list[str], topic: str, crisis: Crisis, console: Console) -> None:
     """Say how long after the crisis began each incident change came (the demo's own stopwatch)."""
 
     def watch() -> None:
-        consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap_servers, group_id=None,
-                                 auto_offset_reset="earliest")
+        consumer = KafkaConsumer(
+            topic, bootstrap_servers=bootstrap_servers, group_id=None, auto_offset_reset="earliest"
+        )
         for record in consumer:
             event = IncidentEvent.model_validate_json(record.value)
             incident = event.incident

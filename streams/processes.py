@@ -6,6 +6,10 @@ import ctypes
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
+
+from streams.errors import BadbuzzError
 
 PR_SET_PDEATHSIG = 1
 
@@ -33,3 +37,42 @@ def stop(process: subprocess.Popen, timeout: float = 15.0) -> int:
         except subprocess.TimeoutExpired:
             continue
     return process.wait()
+
+
+class WorkerProcess:
+    """``badbuzz worker`` as a child process: for the demo, the benchmarks and the tests."""
+
+    READY_LINE = "[^Worker]: Ready"
+
+    def __init__(self, env: dict[str, str], log_path: Path | None = None, loglevel: str = "info") -> None:
+        self.env = env
+        self.log_path = log_path
+        self.loglevel = loglevel
+        self.process: subprocess.Popen | None = None
+        self._log_offset = 0
+
+    def start(self) -> WorkerProcess:
+        args = [sys.executable, "-m", "streams.cli", "worker", "--loglevel", self.loglevel, "--quiet"]
+        if self.log_path is None:
+            self.process = spawn(args, env=self.env)
+            return self
+        with self.log_path.open("ab") as log:
+            self._log_offset = log.tell()
+            self.process = spawn(args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> WorkerProcess:
+        """Block until the worker has joined its group and recovered its tables (needs a log file)."""
+        assert self.log_path is not None and self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if self.READY_LINE in self.log_path.read_text(errors="replace")[self._log_offset :]:
+                return self
+            time.sleep(0.2)
+        tail = self.log_path.read_text(errors="replace")[-5000:]
+        raise BadbuzzError(f"the worker did not become ready in {timeout} s; its log ends with:\n{tail}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None

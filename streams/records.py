@@ -6,7 +6,7 @@ collectors that feed the pipeline; the others are badbuzz's own.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
@@ -34,16 +34,20 @@ class Platform(StrEnum):
 
 
 class Author(BaseModel):
-    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     handle: str = Field(min_length=1, max_length=256)
-    followers: int = Field(ge=0)
+    followers: int = Field(ge=0, strict=True)
 
 
 class Mention(BaseModel):
-    """A post, comment or review that names a tracked brand."""
+    """A post, comment or review that names a tracked brand.
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+    Numbers, flags and times are strict: a collector sending ``"followers": "12k"``
+    or a Unix time has a bug worth hearing about, not a value worth guessing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str = Field(min_length=1, max_length=256, description="Unique per platform; redeliveries keep it.")
     brand: str = Field(min_length=1, max_length=128, description="The tracked brand or query that matched.")
@@ -52,14 +56,14 @@ class Mention(BaseModel):
     text: str = Field(max_length=MAX_TEXT_CHARS)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="BCP 47, if known.")
     url: HttpUrl | None = None
-    created_at: AwareDatetime
-    is_repost: bool = False
-    is_reply: bool = False
+    created_at: AwareDatetime = Field(strict=True)
+    is_repost: bool = Field(False, strict=True)
+    is_reply: bool = Field(False, strict=True)
 
     @field_validator("created_at")
     @classmethod
     def _not_in_the_future(cls, value: datetime) -> datetime:
-        if value > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
+        if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
             raise ValueError(f"is more than {MAX_CLOCK_SKEW} in the future")
         return value
 

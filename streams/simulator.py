@@ -11,7 +11,7 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from streams.records import Author, Mention, Platform
@@ -137,16 +137,19 @@ class MentionSimulator:
         """The mentions created in ``[start, end)``, in time order; the same for the same range."""
         at = start
         while at < end:
-            rng = random.Random(f"{self.seed}:{at.timestamp():.0f}")
-            for brand in self.brands:
-                yield from self._second(rng, brand, at, step.total_seconds())
+            step_mentions = [m for brand in self.brands for m in self._step(brand, at, step.total_seconds())]
+            yield from sorted(step_mentions, key=lambda m: m.created_at)
             at += step
 
-    def _second(self, rng: random.Random, brand: Brand, at: datetime, seconds: float) -> Iterator[Mention]:
+    def _step(self, brand: Brand, at: datetime, seconds: float) -> Iterator[Mention]:
+        # One generator per brand, step and kind: a brand's stream does not depend on the
+        # other brands, nor its usual chatter on whether a crisis is scripted.
         usual = brand.peak_per_minute * daily_rhythm(at)
+        rng = random.Random(f"{self.seed}:{brand.name}:{at.timestamp():.6f}")
         for _ in range(_poisson(rng, usual * seconds / 60)):
             yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=False)
         if self.crisis is not None and self.crisis.brand == brand.name:
+            rng = random.Random(f"{self.seed}:{brand.name}:crisis:{at.timestamp():.6f}")
             extra = self.crisis.extra_rate(at, usual)
             for _ in range(_poisson(rng, extra * seconds / 60)):
                 yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=True)
@@ -192,4 +195,4 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

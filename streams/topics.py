@@ -27,8 +27,14 @@ ALL = (MENTIONS, ACCEPTED, DEAD_LETTERS, WINDOW_COUNTS, INCIDENTS, NOTIFICATIONS
 def _topic(name: str):
     # Raw bytes both ways: records are pydantic models, validated by the agents themselves,
     # so that a bad message becomes a dead letter instead of a crash inside Faust.
-    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
-                     partitions=settings.partitions)
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+    )
 
 
 mentions = _topic(MENTIONS)

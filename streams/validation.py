@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Collection
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
@@ -61,5 +61,5 @@ def dead_letter(
         offset=offset,
         key=base64.b64encode(key).decode() if key is not None else None,
         original=base64.b64encode(raw or b"").decode(),
-        received_at=datetime.now(timezone.utc),
+        received_at=datetime.now(UTC),
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from streams.records import Mention, SamplePost, WindowCount
@@ -94,9 +94,7 @@ class BrandWindows:
         """Count ``mention`` in its window; ``now`` is the wall clock, in epoch seconds."""
         created = mention.created_at.timestamp()
         start = int(created // self.window_seconds) * self.window_seconds
-        if self.next_close is None:
-            self.next_close = start
-        if start < self.next_close:
+        if self.next_close is not None and start < self.next_close:
             self.late += 1
             return
         self.open.setdefault(start, OpenWindow()).add(mention)
@@ -114,8 +112,11 @@ class BrandWindows:
     def close(self, *, now: float) -> list[WindowCount]:
         """Emit every window that ended before the watermark, empty ones included, oldest first."""
         watermark = self.watermark(now)
-        if watermark is None or self.next_close is None:
+        if watermark is None:
             return []
+        if self.next_close is None:
+            # Nothing closed yet: the brand's windows start at the earliest mention seen.
+            self.next_close = min(self.open)
         closed = []
         while self.next_close + self.window_seconds <= watermark:
             start = self.next_close
@@ -123,8 +124,8 @@ class BrandWindows:
             closed.append(
                 WindowCount(
                     brand=self.brand,
-                    start=datetime.fromtimestamp(start, timezone.utc),
-                    end=datetime.fromtimestamp(start + self.window_seconds, timezone.utc),
+                    start=datetime.fromtimestamp(start, UTC),
+                    end=datetime.fromtimestamp(start + self.window_seconds, UTC),
                     volume=window.volume,
                     duplicates=window.duplicates,
                     late=self.late,

@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import math
+import pickle
+import random
+
+import pytest
+from river import metrics
+
+from detectors import DETECTORS, make_detector
+from detectors.robust_zscore import RobustZScore
+from detectors.severity import Severity
+from detectors.watch import SeriesWatch
+
+NORMAL_MEAN = 20
+SPIKE = 120
+LENGTH = 1_000
+#: Points scored before every detector has learnt enough (half-space trees need a full 250-point window).
+WARM_UP = 300
+MIN_AUC = {"robust_zscore": 0.9}
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def labelled_stream(seed: int = 1, length: int = LENGTH, spikes: int = 20) -> list[tuple[int, bool]]:
+    """Poisson counts around 20 a window, with a few spikes of 120 after the warm-up."""
+    rng = random.Random(seed)
+    spiked = set(rng.sample(range(WARM_UP, length), spikes))
+    return [(SPIKE, True) if i in spiked else (poisson(rng, NORMAL_MEAN), False) for i in range(length)]
+
+
+def scores(detector, values: list[int]) -> list[float]:
+    """Score each value, then learn it: how the pipeline uses a detector."""
+    out = []
+    for value in values:
+        x = {"volume": value}
+        out.append(detector.score_one(x))
+        detector.learn_one(x)
+    return out
+
+
+def roc_auc(scored: list[tuple[float, bool]]) -> float:
+    """The chance a random spike scores above a random normal point (ties count half)."""
+    positives = [score for score, spike in scored if spike]
+    negatives = [score for score, spike in scored if not spike]
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+@pytest.fixture(scope="module")
+def stream() -> list[tuple[int, bool]]:
+    return labelled_stream()
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_pickling_round_trip_gives_identical_scores(name: str, stream: list[tuple[int, bool]]) -> None:
+    values = [value for value, _ in stream]
+    detector = make_detector(name)
+    scores(detector, values[:400])
+
+    restored = pickle.loads(pickle.dumps(detector))
+
+    assert scores(restored, values[400:]) == scores(detector, values[400:])
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_fresh_instances_are_deterministic(name: str, stream: list[tuple[int, bool]]) -> None:
+    values = [value for value, _ in stream]
+    first, second = scores(make_detector(name), values), scores(make_detector(name), values)
+    assert first == second
+    assert len(set(first[WARM_UP:])) > 1, "a constant score detects nothing"
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_spikes_score_higher_than_normal_points(name: str, stream: list[tuple[int, bool]]) -> None:
+    values = [value for value, _ in stream]
+    scored = list(zip(scores(make_detector(name), values), (spike for _, spike in stream)))[WARM_UP:]
+
+    spike_scores = [score for score, spike in scored if spike]
+    normal_scores = [score for score, spike in scored if not spike]
+    assert sum(spike_scores) / len(spike_scores) > sum(normal_scores) / len(normal_scores)
+    assert roc_auc(scored) > MIN_AUC.get(name, 0.5)
+
+
+def test_roc_auc_helper_agrees_with_river() -> None:
+    rng = random.Random(3)
+    scored = [(rng.random() + (0.3 if i % 7 == 0 else 0.0), i % 7 == 0) for i in range(300)]
+    river_auc = metrics.ROCAUC(n_thresholds=200)
+    for score, spike in scored:
+        river_auc.update(spike, score)
+    assert roc_auc(scored) == pytest.approx(river_auc.get(), abs=0.03)
+
+
+def test_make_detector_rejects_an_unknown_name() -> None:
+    with pytest.raises(ValueError, match="robust_zscore"):
+        make_detector("prophet")
+
+
+# RobustZScore
+
+
+def test_robust_zscore_returns_zero_during_grace_period() -> None:
+    detector = RobustZScore(grace_period=10)
+    for value in [10, 11, 9, 10, 12, 10, 9, 11, 10]:
+        detector.learn_one({"volume": value})
+        assert detector.score_one({"volume": 1_000}) == 0.0
+    detector.learn_one({"volume": 10})
+    assert detector.score_one({"volume": 1_000}) > 100
+
+
+def test_robust_zscore_is_never_negative() -> None:
+    detector = RobustZScore(grace_period=5)
+    rng = random.Random(5)
+    for _ in range(60):
+        detector.learn_one({"volume": poisson(rng, 50)})
+    assert detector.score_one({"volume": 0}) == 0.0
+    assert detector.score_one({"volume": 30}) == 0.0
+    assert all(detector.score_one({"volume": v}) >= 0.0 for v in range(0, 200))
+    assert detector.score_one({"volume": 100}) > 0.0
+
+
+def test_robust_zscore_poisson_floor_keeps_small_counts_calm() -> None:
+    """With a median of 3 and no spread at all, 9 is Poisson noise, not a 6-sigma event."""
+    detector = RobustZScore(grace_period=30)
+    for _ in range(60):
+        detector.learn_one({"volume": 3})
+    score = detector.score_one({"volume": 9})
+    assert score == pytest.approx((9 - 3) / math.sqrt(3))
+    assert 0 < score <= 6
+
+
+def test_robust_zscore_uses_the_interquartile_spread_when_wider() -> None:
+    detector = RobustZScore(grace_period=4, window_size=4)
+    for value in [0, 10, 20, 30]:  # median 15, quartiles 7.5 and 22.5 (river interpolates)
+        detector.learn_one({"volume": value})
+    assert detector.score_one({"volume": 45}) == pytest.approx((45 - 15) / (15 / 1.349))
+
+
+def test_robust_zscore_forgets_beyond_its_window() -> None:
+    detector = RobustZScore(grace_period=10, window_size=20)
+    for _ in range(20):
+        detector.learn_one({"volume": 100})
+    assert detector.score_one({"volume": 110}) < 2
+    for _ in range(20):
+        detector.learn_one({"volume": 10})
+    assert detector.score_one({"volume": 110}) > 20
+
+
+# SeriesWatch
+
+
+def test_series_watch_does_not_learn_anomalous_values() -> None:
+    """A long sustained spike keeps scoring high instead of becoming the new normal."""
+    rng = random.Random(11)
+    normal = [poisson(rng, NORMAL_MEAN) for _ in range(60)]
+    watch = SeriesWatch(RobustZScore(grace_period=30), threshold=6.0, min_value=20)
+    unprotected = RobustZScore(grace_period=30)
+    for value in normal:
+        watch.observe(value)
+        unprotected.learn_one({"volume": value})
+
+    crisis = [watch.observe(150) for _ in range(120)]
+
+    assert all(j.anomalous and j.severity is Severity.CRITICAL for j in crisis)
+    assert crisis[-1].score == pytest.approx(crisis[0].score)
+    assert crisis[-1].usual == crisis[0].usual < 30
+    # What the watch prevents: a detector that learns everything calls it normal by the end.
+    assert scores(unprotected, [150] * 120)[-1] < 1
+
+
+def test_series_watch_learns_normal_values() -> None:
+    watch = SeriesWatch(RobustZScore(grace_period=10), threshold=6.0)
+    for _ in range(30):
+        watch.observe(10)
+    assert watch.observe(10).usual == 10
+    for _ in range(60):
+        assert not watch.observe(12).anomalous
+    assert watch.observe(12).usual == 12
+
+
+def test_series_watch_min_value_suppresses_small_counts() -> None:
+    def trained(min_value: float) -> SeriesWatch:
+        watch = SeriesWatch(RobustZScore(grace_period=30), threshold=6.0, min_value=min_value)
+        for value in [1, 2, 3, 2, 1, 2] * 10:
+            watch.observe(value)
+        return watch
+
+    suppressed = trained(min_value=20).observe(15)
+    assert suppressed.score >= 6.0  # the detector does find it unusual ...
+    assert suppressed.severity is None and not suppressed.anomalous  # ... but 15 mentions are no crisis
+
+    assert trained(min_value=0).observe(15).anomalous
+    assert trained(min_value=20).observe(60).severity is Severity.CRITICAL
+
+
+def test_series_watch_judgement_carries_the_usual_range() -> None:
+    watch = SeriesWatch(RobustZScore(grace_period=5), threshold=6.0)
+    for value in range(1, 21):
+        watch.observe(value)
+
+    judgement = watch.observe(500)
+
+    assert judgement.value == 500
+    assert judgement.anomalous
+    assert judgement.usual == pytest.approx(10.5)
+    assert judgement.usual_low == pytest.approx(5.75)
+    assert judgement.usual_high == pytest.approx(15.25)
+    # The anomaly was not learnt: the next judgement has the same baseline.
+    after = watch.observe(10)
+    assert (after.usual, after.usual_low, after.usual_high) == (
+        judgement.usual,
+        judgement.usual_low,
+        judgement.usual_high,
+    )
+
+
+@pytest.mark.parametrize(
+    ("score", "severity"), [(5.99, None), (6.0, Severity.WARNING), (11.9, Severity.WARNING), (12.0, Severity.CRITICAL)]
+)
+def test_series_watch_severity_from_threshold(score: float, severity: Severity | None) -> None:
+    """A constant median of 100 (Poisson spread 10) turns a value into a known score."""
+    watch = SeriesWatch(RobustZScore(grace_period=10), threshold=6.0)
+    for _ in range(20):
+        watch.observe(100)
+    judgement = watch.observe(100 + 10 * score)
+    assert judgement.score == pytest.approx(score)
+    assert judgement.severity is severity
