@@ -38,24 +38,27 @@ BRANDS = (
 
 @dataclass(frozen=True)
 class Crisis:
-    """A negative buzz about one brand: a fast ramp to ``intensity`` times its usual rate."""
+    """A negative buzz about one brand: extra angry mentions, ramping up fast, then holding and fading.
+
+    Its size is absolute, not relative to the brand's usual rate: a story goes viral
+    at 4 a.m. as much as at 4 p.m.
+    """
 
     brand: str
     starts_at: datetime
     minutes: float = 15.0
-    intensity: float = 12.0
+    peak_per_minute: float = 120.0
     ramp_seconds: float = 60.0
 
-    def extra_rate(self, at: datetime, usual_per_minute: float) -> float:
-        """Extra negative mentions per minute at ``at``: ramp up, hold, then decay."""
+    def extra_rate(self, at: datetime) -> float:
+        """Extra negative mentions per minute at ``at``."""
         elapsed = (at - self.starts_at).total_seconds()
         if elapsed < 0:
             return 0.0
-        peak = usual_per_minute * (self.intensity - 1)
         if elapsed < self.ramp_seconds:
-            return peak * elapsed / self.ramp_seconds
+            return self.peak_per_minute * elapsed / self.ramp_seconds
         after_hold = elapsed - self.minutes * 60
-        return peak if after_hold < 0 else peak * math.exp(-after_hold / 120.0)
+        return self.peak_per_minute if after_hold < 0 else self.peak_per_minute * math.exp(-after_hold / 120.0)
 
 
 TEXTS = {
@@ -150,7 +153,7 @@ class MentionSimulator:
             yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=False)
         if self.crisis is not None and self.crisis.brand == brand.name:
             rng = random.Random(f"{self.seed}:{brand.name}:crisis:{at.timestamp():.6f}")
-            extra = self.crisis.extra_rate(at, usual)
+            extra = self.crisis.extra_rate(at)
             for _ in range(_poisson(rng, extra * seconds / 60)):
                 yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=True)
 
