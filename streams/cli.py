@@ -115,7 +115,13 @@ def simulate(
 
 
 def main() -> None:
-    cli()
+    from streams.errors import BadbuzzError
+
+    try:
+        cli()
+    except BadbuzzError as error:
+        console.print(f"[bold red]badbuzz:[/] {error}")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -123,6 +123,15 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("detector")
+    @classmethod
+    def _known_detector(cls, value: str) -> str:
+        from detectors import DETECTORS
+
+        if value not in DETECTORS:
+            raise ValueError(f"unknown detector {value!r}; choose one of {sorted(DETECTORS)}")
+        return value
+
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and bool(self.slack_channel)

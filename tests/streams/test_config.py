@@ -149,3 +149,8 @@ def test_slack_enabled_needs_both_token_and_channel(
 def test_bootstrap_servers(monkeypatch: pytest.MonkeyPatch, url: str, servers: list[str]) -> None:
     monkeypatch.setenv("BADBUZZ_BROKER_URL", url)
     assert Settings().bootstrap_servers == servers
+
+
+def test_an_unknown_detector_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="unknown detector 'prophet'"):
+        Settings(detector="prophet")
