@@ -131,7 +131,7 @@ class EmbeddedBroker:
         self.stop()
 
 
-def ensure_topics(settings: Settings, names: tuple[str, ...]) -> None:
+def ensure_topics(settings: Settings, names: tuple[str, ...], connect_timeout: float = 30.0) -> None:
     """Create the topics before any agent starts, with the configured partition count.
 
     Topics are never auto-created with broker defaults, and a topic that exists with
@@ -139,7 +139,11 @@ def ensure_topics(settings: Settings, names: tuple[str, ...]) -> None:
     tables recovering them expect.
     """
     try:
-        admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="badbuzz-admin")
+        admin = KafkaAdminClient(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id="badbuzz-admin",
+            bootstrap_timeout_ms=int(connect_timeout * 1000),
+        )
     except Exception as exc:
         raise BrokerError(f"cannot reach Kafka at {settings.broker_url}: {exc}") from exc
     try:

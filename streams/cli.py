@@ -122,6 +122,8 @@ def main() -> None:
     except BadbuzzError as error:
         console.print(f"[bold red]badbuzz:[/] {error}")
         raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

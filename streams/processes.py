@@ -28,14 +28,20 @@ def spawn(args: list[str], **popen_kwargs) -> subprocess.Popen:
 
 def stop(process: subprocess.Popen, timeout: float = 15.0) -> int:
     """Ask politely (SIGINT, like Ctrl-C), then firmly (SIGTERM), then SIGKILL."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            break
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=timeout if sig is signal.SIGINT else 5.0)
-        except subprocess.TimeoutExpired:
-            continue
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            if process.poll() is not None:
+                break
+            process.send_signal(sig)
+            try:
+                process.wait(timeout=timeout if sig is signal.SIGINT else 5.0)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        # A second Ctrl-C while stopping: no more patience, but no orphan either.
+        process.kill()
+        process.wait()
+        raise
     return process.wait()
 
 

@@ -14,6 +14,7 @@ import pytest
 from streams.broker import EmbeddedBroker, ensure_topics, find_tansu, free_port
 from streams.config import Settings
 from streams.errors import BrokerError
+from streams.processes import stop
 
 
 def listening(port: int) -> bool:
@@ -69,7 +70,7 @@ def test_topics_are_created_with_the_configured_partitions(broker):
 
 def test_an_unreachable_kafka_is_a_broker_error():
     with pytest.raises(BrokerError, match="cannot reach Kafka"):
-        ensure_topics(Settings(broker_url=f"kafka://127.0.0.1:{free_port()}"), ("a",))
+        ensure_topics(Settings(broker_url=f"kafka://127.0.0.1:{free_port()}"), ("a",), connect_timeout=1)
 
 
 def test_an_explicit_binary_must_be_executable(tmp_path, monkeypatch):
@@ -80,3 +81,19 @@ def test_an_explicit_binary_must_be_executable(tmp_path, monkeypatch):
         find_tansu()
     monkeypatch.delenv("BADBUZZ_TANSU_BIN")
     assert os.access(find_tansu(), os.X_OK)
+
+
+def test_a_second_interrupt_while_stopping_still_leaves_no_child():
+    """Ctrl-C pressed twice: the child that ignores the first is killed, not orphaned."""
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(60)"]
+    )
+    time.sleep(0.3)
+    previous = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stop(stubborn, timeout=30)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert stubborn.poll() == -signal.SIGKILL
