@@ -10,7 +10,7 @@ from alerts.delivery import Notification, Receipt
 from alerts.incidents import Change, Incident, IncidentStatus
 from detectors.severity import Severity
 
-STYLES = {Severity.WARNING: "yellow", Severity.CRITICAL: "bold red"}
+STYLES = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red"}
 
 
 class ConsoleNotifier:

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from alerts.context import IncidentContext
 from detectors.severity import Severity
 from detectors.watch import Judgement
 from streams.records import SamplePost, WindowCount
@@ -21,11 +22,21 @@ NOTABLE_GROWTH = 1.5
 
 
 class Signal(StrEnum):
+    """The per-brand series the detectors watch (suspected bots left out of all of them)."""
+
     VOLUME = "volume"
+    NEGATIVE_VOLUME = "negative_volume"
+    NEGATIVE_SHARE = "negative_share"
+    NEGATIVE_REACH = "negative_reach"
 
     @property
     def noun(self) -> str:
-        return {Signal.VOLUME: "mentions"}[self]
+        return {
+            Signal.VOLUME: "mentions",
+            Signal.NEGATIVE_VOLUME: "negative mentions",
+            Signal.NEGATIVE_SHARE: "% negative",
+            Signal.NEGATIVE_REACH: "people reached by negative mentions",
+        }[self]
 
 
 class IncidentStatus(StrEnum):
@@ -72,6 +83,7 @@ class Incident(BaseModel):
     usual_high: float
     window_seconds: int
     samples: tuple[SamplePost, ...] = ()
+    context: IncidentContext = IncidentContext()
 
     @property
     def dedup_key(self) -> str:

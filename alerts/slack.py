@@ -26,7 +26,7 @@ from detectors.severity import Severity
 from streams.config import Settings
 from streams.errors import DeliveryError
 
-ICONS = {Severity.WARNING: ":warning:", Severity.CRITICAL: ":rotating_light:"}
+ICONS = {Severity.INFO: ":information_source:", Severity.WARNING: ":warning:", Severity.CRITICAL: ":rotating_light:"}
 RESOLVED_ICON = ":white_check_mark:"
 #: Slack's header text limit.
 HEADER_MAX_CHARS = 150

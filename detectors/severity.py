@@ -6,6 +6,9 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
+    """Ordered from least to most urgent."""
+
+    INFO = "info"
     WARNING = "warning"
     CRITICAL = "critical"
 

@@ -68,6 +68,22 @@ class Mention(BaseModel):
         return value
 
 
+class Kind(StrEnum):
+    """Whether a mention is new conversation or amplification of an earlier one."""
+
+    ORIGINAL = "original"
+    REPOST = "repost"
+    COPY = "copy"
+
+
+class EnrichedMention(Mention):
+    """A valid mention with what the enrichment stage learnt about it."""
+
+    detected_language: str = Field(description="ISO 639-1 code, or 'und' when no configured language fits.")
+    sentiment_probs: tuple[float, float, float] = Field(description="Negative, neutral, positive.")
+    reach: float = Field(ge=0, description="How many people it plausibly reached, from the author's audience.")
+
+
 class DeadLetter(BaseModel):
     """A raw message the pipeline could not use, kept whole with the reason."""
 
@@ -94,6 +110,8 @@ class SamplePost(BaseModel):
     followers: int
     text: str
     url: str | None = None
+    reach: float = 0.0
+    sentiment: str | None = None
 
     @classmethod
     def of(cls, mention: Mention) -> SamplePost:
