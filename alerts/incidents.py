@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.context import IncidentContext
 from detectors.severity import Severity
@@ -44,6 +44,15 @@ class IncidentStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Action(StrEnum):
+    """What a person can do about an incident (Slack buttons, the API)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    ESCALATE = "escalate"
+    FALSE_POSITIVE = "false_positive"
+    REAL_CRISIS = "real_crisis"
+
+
 class Change(StrEnum):
     """What happened to an incident: each change is one notification."""
 
@@ -51,6 +60,10 @@ class Change(StrEnum):
     ESCALATED = "escalated"
     UPDATED = "updated"
     RESOLVED = "resolved"
+    ACKNOWLEDGED = "acknowledged"
+    ESCALATED_TO_PR = "escalated_to_pr"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
 
 
 class Reading(BaseModel):
@@ -84,6 +97,9 @@ class Incident(BaseModel):
     window_seconds: int
     samples: tuple[SamplePost, ...] = ()
     context: IncidentContext = IncidentContext()
+    acknowledged_by: str | None = None
+    escalated_by: str | None = Field(None, description="Who pulled the PR team in.")
+    verdict: Action | None = Field(None, description="REAL_CRISIS or FALSE_POSITIVE, once someone said so.")
 
     @property
     def dedup_key(self) -> str:
@@ -125,6 +141,18 @@ class IncidentEvent(BaseModel):
 
     change: Change
     incident: Incident
+
+
+class IncidentFeedback(BaseModel):
+    """A person's action on an incident, kept on a topic: the detectors learn from verdicts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dedup_key: str
+    opened_at: datetime
+    action: Action
+    user: str
+    at: datetime
 
 
 class IncidentState(BaseModel):
