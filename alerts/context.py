@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from streams.records import SamplePost
+from streams.records import SamplePost, TopAuthor  # noqa: F401 (TopAuthor: part of the context)
 
 
 class SeriesPoint(BaseModel):
@@ -24,15 +24,6 @@ class SeriesPoint(BaseModel):
     usual_low: float
     usual_high: float
     anomalous: bool = False
-
-
-class TopAuthor(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    handle: str
-    platform: str
-    followers: int
-    mentions: int
 
 
 class Term(BaseModel):

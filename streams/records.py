@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from detectors.sentiment import LABELS, Sentiment
+
 #: Collectors' clocks drift; a mention dated further ahead than this is a bug upstream,
 #: and accepting it would push the brand's event time into the future.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -83,6 +85,10 @@ class EnrichedMention(Mention):
     sentiment_probs: tuple[float, float, float] = Field(description="Negative, neutral, positive.")
     reach: float = Field(ge=0, description="How many people it plausibly reached, from the author's audience.")
 
+    @property
+    def sentiment(self) -> Sentiment:
+        return LABELS[max(range(len(LABELS)), key=self.sentiment_probs.__getitem__)]
+
 
 class DeadLetter(BaseModel):
     """A raw message the pipeline could not use, kept whole with the reason."""
@@ -114,7 +120,7 @@ class SamplePost(BaseModel):
     sentiment: str | None = None
 
     @classmethod
-    def of(cls, mention: Mention) -> SamplePost:
+    def of(cls, mention: EnrichedMention) -> SamplePost:
         text = mention.text
         if len(text) > SAMPLE_TEXT_CHARS:
             text = text[: SAMPLE_TEXT_CHARS - 1] + "…"
@@ -125,18 +131,55 @@ class SamplePost(BaseModel):
             followers=mention.author.followers,
             text=text,
             url=str(mention.url) if mention.url else None,
+            reach=mention.reach,
+            sentiment=mention.sentiment,
         )
 
 
+class TopAuthor(BaseModel):
+    """An author among the most active of a window."""
+
+    model_config = ConfigDict(frozen=True)
+
+    handle: str
+    platform: str
+    followers: int
+    mentions: int
+
+
 class WindowCount(BaseModel):
-    """One closed tumbling window of one brand's mentions."""
+    """One closed tumbling window of one brand's mentions.
+
+    Every series but ``suspected_bots`` counts real people only: a bad buzz is a rise
+    of negative mentions by people, and bots are counted apart rather than dropped.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     brand: str
     start: datetime
     end: datetime
-    volume: int = Field(description="Distinct mentions created in the window.")
+    volume: int = Field(description="Distinct mentions created in the window, suspected bots left out.")
+    negative: int = 0
+    positive: int = 0
+    reach: float = Field(0.0, description="Sum of the mentions' reach weights.")
+    negative_reach: float = 0.0
+    reposts: int = Field(0, description="Platform reposts and retweets.")
+    copies: int = Field(0, description="Copies of another author's recent text (copy-paste campaigns).")
+    suspected_bots: int = 0
+    unique_authors: int = 0
     duplicates: int = Field(0, description="Redelivered mentions (same id) not counted again.")
     late: int = Field(0, description="Mentions that arrived after an earlier window had closed.")
-    samples: tuple[SamplePost, ...] = ()
+    languages: dict[str, int] = {}
+    platforms: dict[str, int] = {}
+    terms: dict[str, int] = Field({}, description="The most used terms: how many mentions used each.")
+    top_posts: tuple[SamplePost, ...] = ()
+    top_authors: tuple[TopAuthor, ...] = ()
+
+    @property
+    def originals(self) -> int:
+        return self.volume - self.reposts - self.copies
+
+    @property
+    def negative_share(self) -> float:
+        return self.negative / self.volume if self.volume else 0.0

@@ -13,13 +13,21 @@ after a restart; ids are kept as short fingerprints, only for the open windows.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.records import Mention, SamplePost, WindowCount
+from alerts.context import TopAuthor
+from detectors.sentiment import Sentiment
+from detectors.terms import terms_of
+from streams.records import EnrichedMention, Kind, SamplePost, WindowCount
 
-SAMPLES_PER_WINDOW = 3
+#: Posts and authors a window keeps to show beside its numbers.
+TOP_POSTS = 5
+TOP_AUTHORS = 5
+#: Terms a closed window reports; the emerging-term judge ranks them against the brand's usual.
+TOP_TERMS = 40
 
 
 def fingerprint(mention_id: str) -> str:
@@ -27,40 +35,137 @@ def fingerprint(mention_id: str) -> str:
     return hashlib.blake2b(mention_id.encode(), digest_size=8).hexdigest()
 
 
+def _post_rank(post: SamplePost) -> tuple[bool, float]:
+    # Negative posts first, then the widest reach: the posts that make a bad buzz.
+    return (post.sentiment == Sentiment.NEGATIVE, post.reach)
+
+
 @dataclass
 class OpenWindow:
+    """The running counts of one window. Suspected bots are counted apart and nowhere else."""
+
     volume: int = 0
+    negative: int = 0
+    positive: int = 0
+    reach: float = 0.0
+    negative_reach: float = 0.0
+    reposts: int = 0
+    copies: int = 0
+    suspected_bots: int = 0
     duplicates: int = 0
     seen: set[str] = field(default_factory=set)
-    samples: list[SamplePost] = field(default_factory=list)
+    #: handle → [mentions, followers, platform]
+    authors: dict[str, list] = field(default_factory=dict)
+    languages: Counter[str] = field(default_factory=Counter)
+    platforms: Counter[str] = field(default_factory=Counter)
+    terms: Counter[str] = field(default_factory=Counter)
+    top_posts: list[SamplePost] = field(default_factory=list)
 
-    def add(self, mention: Mention) -> None:
+    def add(self, mention: EnrichedMention, kind: Kind, suspected_bot: bool) -> None:
         key = fingerprint(mention.id)
         if key in self.seen:
             self.duplicates += 1
             return
         self.seen.add(key)
+        if suspected_bot:
+            self.suspected_bots += 1
+            return
         self.volume += 1
-        if len(self.samples) < SAMPLES_PER_WINDOW or mention.author.followers > self.samples[-1].followers:
-            self.samples.append(SamplePost.of(mention))
-            self.samples.sort(key=lambda sample: sample.followers, reverse=True)
-            del self.samples[SAMPLES_PER_WINDOW:]
+        sentiment = mention.sentiment
+        self.negative += sentiment is Sentiment.NEGATIVE
+        self.positive += sentiment is Sentiment.POSITIVE
+        self.reach += mention.reach
+        if sentiment is Sentiment.NEGATIVE:
+            self.negative_reach += mention.reach
+        self.reposts += kind is Kind.REPOST
+        self.copies += kind is Kind.COPY
+        author = self.authors.setdefault(mention.author.handle, [0, 0, mention.platform.value])
+        author[0] += 1
+        author[1] = max(author[1], mention.author.followers)
+        self.languages[mention.detected_language] += 1
+        self.platforms[mention.platform.value] += 1
+        if kind is not Kind.REPOST:
+            # A repost repeats its original's words; counting them again would only echo.
+            self.terms.update(terms_of(mention.text))
+        self._consider(SamplePost.of(mention))
+
+    def _consider(self, post: SamplePost) -> None:
+        if len(self.top_posts) == TOP_POSTS and _post_rank(post) <= _post_rank(self.top_posts[-1]):
+            return
+        self.top_posts.append(post)
+        self.top_posts.sort(key=_post_rank, reverse=True)
+        del self.top_posts[TOP_POSTS:]
+
+    def top_authors(self) -> tuple[TopAuthor, ...]:
+        ranked = sorted(self.authors.items(), key=lambda item: (item[1][0], item[1][1]), reverse=True)
+        return tuple(
+            TopAuthor(handle=handle, mentions=mentions, followers=followers, platform=platform)
+            for handle, (mentions, followers, platform) in ranked[:TOP_AUTHORS]
+        )
 
     def state(self) -> dict[str, Any]:
         return {
-            "volume": self.volume,
-            "duplicates": self.duplicates,
+            "counts": [
+                self.volume,
+                self.negative,
+                self.positive,
+                self.reach,
+                self.negative_reach,
+                self.reposts,
+                self.copies,
+                self.suspected_bots,
+                self.duplicates,
+            ],
             "seen": sorted(self.seen),
-            "samples": [sample.model_dump(mode="json") for sample in self.samples],
+            "authors": self.authors,
+            "languages": self.languages,
+            "platforms": self.platforms,
+            "terms": self.terms,
+            "top_posts": [post.model_dump(mode="json") for post in self.top_posts],
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> OpenWindow:
+        volume, negative, positive, reach, negative_reach, reposts, copies, bots, duplicates = state["counts"]
         return cls(
-            volume=state["volume"],
-            duplicates=state["duplicates"],
+            volume=volume,
+            negative=negative,
+            positive=positive,
+            reach=reach,
+            negative_reach=negative_reach,
+            reposts=reposts,
+            copies=copies,
+            suspected_bots=bots,
+            duplicates=duplicates,
             seen=set(state["seen"]),
-            samples=[SamplePost.model_validate(sample) for sample in state["samples"]],
+            authors=state["authors"],
+            languages=Counter(state["languages"]),
+            platforms=Counter(state["platforms"]),
+            terms=Counter(state["terms"]),
+            top_posts=[SamplePost.model_validate(post) for post in state["top_posts"]],
+        )
+
+    def count(self, brand: str, start: int, window_seconds: int, late: int) -> WindowCount:
+        return WindowCount(
+            brand=brand,
+            start=datetime.fromtimestamp(start, UTC),
+            end=datetime.fromtimestamp(start + window_seconds, UTC),
+            volume=self.volume,
+            negative=self.negative,
+            positive=self.positive,
+            reach=self.reach,
+            negative_reach=self.negative_reach,
+            reposts=self.reposts,
+            copies=self.copies,
+            suspected_bots=self.suspected_bots,
+            unique_authors=len(self.authors),
+            duplicates=self.duplicates,
+            late=late,
+            languages=dict(self.languages),
+            platforms=dict(self.platforms),
+            terms=dict(self.terms.most_common(TOP_TERMS)),
+            top_posts=tuple(self.top_posts),
+            top_authors=self.top_authors(),
         )
 
 
@@ -68,16 +173,17 @@ class BrandWindows:
     """The open windows of one brand and the point up to which windows were emitted.
 
     >>> from datetime import datetime, timezone
-    >>> from streams.records import Author, Mention
+    >>> from streams.records import Author, EnrichedMention
     >>> def mention(id, second):
-    ...     return Mention(id=id, brand="acme", platform="x", text="hi",
-    ...                    author=Author(handle="a", followers=1),
-    ...                    created_at=datetime.fromtimestamp(second, timezone.utc))
+    ...     return EnrichedMention(id=id, brand="acme", platform="x", text="hi",
+    ...                            author=Author(handle="a", followers=1),
+    ...                            created_at=datetime.fromtimestamp(second, timezone.utc),
+    ...                            detected_language="en", sentiment_probs=(0.1, 0.8, 0.1), reach=1.0)
     >>> windows = BrandWindows("acme", window_seconds=60, lateness_seconds=10)
     >>> for m in [mention("1", 0), mention("2", 30), mention("2", 30), mention("3", 75)]:
     ...     windows.add(m, now=1000.0)
-    >>> windows.close(now=1000.0)
-    [WindowCount(brand='acme', ... volume=2, duplicates=1, ...)]
+    >>> [(w.start.second, w.volume, w.duplicates, w.unique_authors) for w in windows.close(now=1000.0)]
+    [(0, 2, 1, 1)]
     """
 
     def __init__(self, brand: str, *, window_seconds: int, lateness_seconds: int) -> None:
@@ -90,14 +196,16 @@ class BrandWindows:
         self.stream_time_wall: float | None = None
         self.late = 0
 
-    def add(self, mention: Mention, *, now: float) -> None:
+    def add(
+        self, mention: EnrichedMention, *, now: float, kind: Kind = Kind.ORIGINAL, suspected_bot: bool = False
+    ) -> None:
         """Count ``mention`` in its window; ``now`` is the wall clock, in epoch seconds."""
         created = mention.created_at.timestamp()
         start = int(created // self.window_seconds) * self.window_seconds
         if self.next_close is not None and start < self.next_close:
             self.late += 1
             return
-        self.open.setdefault(start, OpenWindow()).add(mention)
+        self.open.setdefault(start, OpenWindow()).add(mention, kind, suspected_bot)
         if self.stream_time is None or created > self.stream_time:
             self.stream_time = created
             self.stream_time_wall = now
@@ -121,17 +229,7 @@ class BrandWindows:
         while self.next_close + self.window_seconds <= watermark:
             start = self.next_close
             window = self.open.pop(start, None) or OpenWindow()
-            closed.append(
-                WindowCount(
-                    brand=self.brand,
-                    start=datetime.fromtimestamp(start, UTC),
-                    end=datetime.fromtimestamp(start + self.window_seconds, UTC),
-                    volume=window.volume,
-                    duplicates=window.duplicates,
-                    late=self.late,
-                    samples=tuple(window.samples),
-                )
-            )
+            closed.append(window.count(self.brand, start, self.window_seconds, self.late))
             self.late = 0
             self.next_close = start + self.window_seconds
         return closed

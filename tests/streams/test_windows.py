@@ -3,8 +3,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from streams.records import SAMPLE_TEXT_CHARS, Author, Mention, Platform, WindowCount
-from streams.windows import BrandWindows
+from detectors.sentiment import Sentiment
+from streams.records import SAMPLE_TEXT_CHARS, Author, EnrichedMention, Kind, Platform, WindowCount
+from streams.windows import TOP_POSTS, BrandWindows
 
 WINDOW = 60
 LATENESS = 10
@@ -14,17 +15,36 @@ T0 = 1_700_000_100
 WALL = 1_800_000_000.0
 
 
+PROBS = {
+    Sentiment.NEGATIVE: (0.8, 0.15, 0.05),
+    Sentiment.NEUTRAL: (0.1, 0.8, 0.1),
+    Sentiment.POSITIVE: (0.05, 0.15, 0.8),
+}
+
+
 def mention(
-    mention_id: str, second: float, *, followers: int = 10, text: str = "hello", brand: str = "acme"
-) -> Mention:
-    """A mention created ``second`` seconds after T0."""
-    return Mention(
+    mention_id: str,
+    second: float,
+    *,
+    followers: int = 10,
+    text: str = "hello",
+    brand: str = "acme",
+    sentiment: Sentiment = Sentiment.NEUTRAL,
+    handle: str | None = None,
+    language: str = "fr",
+    platform: Platform = Platform.X,
+) -> EnrichedMention:
+    """A mention created ``second`` seconds after T0, its reach its author's followers."""
+    return EnrichedMention(
         id=mention_id,
         brand=brand,
-        platform=Platform.X,
-        author=Author(handle=f"user-{mention_id}", followers=followers),
+        platform=platform,
+        author=Author(handle=handle or f"user-{mention_id}", followers=followers),
         text=text,
         created_at=datetime.fromtimestamp(T0 + second, UTC),
+        detected_language=language,
+        sentiment_probs=PROBS[sentiment],
+        reach=float(followers),
     )
 
 
@@ -72,7 +92,7 @@ def test_emits_empty_windows_for_gaps() -> None:
     closed = windows.close(now=WALL)
 
     assert [(w.start, w.volume) for w in closed] == [(at(0), 1), (at(60), 0), (at(120), 0)]
-    assert all(w.samples == () for w in closed[1:])
+    assert all(w.top_posts == () for w in closed[1:])
     assert all(a.end == b.start for a, b in zip(closed, closed[1:]))
 
 
@@ -166,17 +186,57 @@ def test_first_window_accepts_out_of_order_mentions_within_lateness() -> None:
     assert [(w.start, w.volume, w.late) for w in closed] == [(at(0), 1, 0), (at(60), 1, 0)]
 
 
-def test_samples_keep_the_three_most_followed_authors() -> None:
+def test_top_posts_are_the_negative_ones_of_widest_reach_first() -> None:
     windows = new_windows()
-    for index, followers in enumerate([50, 5_000, 10, 200_000, 700, 3]):
-        windows.add(mention(f"p{index}", 10 + index, followers=followers), now=WALL)
+    negative = Sentiment.NEGATIVE
+    for index, (followers, sentiment) in enumerate(
+        [(50, negative), (5_000, Sentiment.NEUTRAL), (10, negative), (200_000, Sentiment.POSITIVE), (700, negative)]
+        + [(3, Sentiment.NEUTRAL), (9, Sentiment.NEUTRAL)]
+    ):
+        windows.add(mention(f"p{index}", 10 + index, followers=followers, sentiment=sentiment), now=WALL)
     windows.add(mention("tick", 100), now=WALL)
 
     [window] = windows.close(now=WALL)
 
-    assert [s.followers for s in window.samples] == [200_000, 5_000, 700]
-    assert [s.author for s in window.samples] == ["user-p3", "user-p1", "user-p4"]
-    assert [s.id for s in window.samples] == ["p3", "p1", "p4"]
+    assert len(window.top_posts) == TOP_POSTS
+    assert [s.id for s in window.top_posts] == ["p4", "p0", "p2", "p3", "p1"]
+    assert [s.sentiment for s in window.top_posts[:3]] == ["negative"] * 3
+    assert window.top_posts[0].reach == 700.0
+
+
+def test_series_of_sentiment_reach_amplification_and_bots() -> None:
+    windows = new_windows()
+    windows.add(mention("n1", 1, followers=1_000, sentiment=Sentiment.NEGATIVE, handle="ann"), now=WALL)
+    windows.add(mention("n2", 2, followers=10, sentiment=Sentiment.NEGATIVE, handle="ann"), now=WALL)
+    windows.add(mention("p1", 3, followers=5, sentiment=Sentiment.POSITIVE, language="en"), now=WALL)
+    windows.add(mention("r1", 4, followers=7, sentiment=Sentiment.NEGATIVE), now=WALL, kind=Kind.REPOST)
+    windows.add(mention("c1", 5, followers=3), now=WALL, kind=Kind.COPY)
+    windows.add(mention("b1", 6, followers=0, sentiment=Sentiment.NEGATIVE), now=WALL, suspected_bot=True)
+    windows.add(mention("tick", 100), now=WALL)
+
+    [window] = windows.close(now=WALL)
+
+    assert (window.volume, window.negative, window.positive) == (5, 3, 1)
+    assert window.negative_share == 3 / 5
+    assert (window.reach, window.negative_reach) == (1_025.0, 1_017.0)
+    assert (window.originals, window.reposts, window.copies) == (3, 1, 1)
+    assert (window.suspected_bots, window.unique_authors) == (1, 4)
+    assert window.languages == {"fr": 4, "en": 1}
+    assert window.platforms == {"x": 5}
+    assert window.top_authors[0].handle == "ann"
+    assert (window.top_authors[0].mentions, window.top_authors[0].followers) == (2, 1_000)
+
+
+def test_terms_count_mentions_using_them_not_reposts() -> None:
+    windows = new_windows()
+    windows.add(mention("a", 1, text="Panne #NuvolaPanne, panne et coupure"), now=WALL)
+    windows.add(mention("b", 2, text="#nuvolapanne depuis ce matin"), now=WALL)
+    windows.add(mention("c", 3, text="RT: panne #NuvolaPanne"), now=WALL, kind=Kind.REPOST)
+    windows.add(mention("tick", 100), now=WALL)
+
+    [window] = windows.close(now=WALL)
+
+    assert window.terms == {"#nuvolapanne": 2, "panne": 1, "coupure": 1, "matin": 1}
 
 
 def test_samples_truncate_long_texts() -> None:
@@ -188,14 +248,14 @@ def test_samples_truncate_long_texts() -> None:
 
     [window] = windows.close(now=WALL)
 
-    long_sample, short_sample = window.samples
+    long_sample, short_sample = window.top_posts
     assert len(long_sample.text) == SAMPLE_TEXT_CHARS
     assert long_sample.text.endswith("…")
     assert long_sample.text[:-1] == long_text[: SAMPLE_TEXT_CHARS - 1]
     assert short_sample.text == "short one"
 
 
-def test_a_duplicate_is_not_sampled_twice() -> None:
+def test_a_duplicate_is_neither_counted_nor_shown_twice() -> None:
     windows = new_windows()
     for _ in range(3):
         windows.add(mention("star", 10, followers=1_000_000), now=WALL)
@@ -203,7 +263,7 @@ def test_a_duplicate_is_not_sampled_twice() -> None:
 
     [window] = windows.close(now=WALL)
 
-    assert [s.id for s in window.samples] == ["star"]
+    assert [s.id for s in window.top_posts] == ["star"]
 
 
 def round_trip(windows: BrandWindows) -> BrandWindows:
@@ -255,8 +315,8 @@ def test_state_round_trips_through_json_and_counts_identically() -> None:
     assert window_60.volume == 5
     assert window_60.duplicates == 3
     assert window_60.late == 1
-    assert window_60.samples[0].id == "b1"
-    assert window_60.samples[0].text.endswith("…")
+    assert window_60.top_posts[0].id == "b1"
+    assert window_60.top_posts[0].text.endswith("…")
     assert sum(w.late for w in actual) == 2
 
 
