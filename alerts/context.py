@@ -6,11 +6,18 @@ every notifier shapes the same context for its channel.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict
 
-from streams.records import SamplePost, TopAuthor  # noqa: F401 (TopAuthor: part of the context)
+from streams.records import SamplePost, TopAuthor, WindowCount
+
+#: The Grafana dashboard of one brand, provisioned from deploy/ with this uid.
+BRAND_DASHBOARD_UID = "badbuzz-brands"
+#: How much time before an incident its dashboard link shows: the baseline it broke from.
+DASHBOARD_LEAD = timedelta(hours=1)
 
 
 class SeriesPoint(BaseModel):
@@ -55,3 +62,49 @@ class IncidentContext(BaseModel):
     platforms: dict[str, int] = {}
     dashboard_url: str | None = None
     runbook_url: str | None = None
+
+
+def dashboard_url(grafana_url: str, brand: str, start: datetime, end: datetime) -> str:
+    """The brand dashboard at the brand and the incident's time range (an hour before it began, to now).
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+    >>> dashboard_url("http://grafana:3000/", "café lumen", t, t)
+    'http://grafana:3000/d/badbuzz-brands/badbuzz-brands?var-brand=caf%C3%A9+lumen&from=1795222800000&to=1795226400000'
+    """
+    query = urlencode(
+        {
+            "var-brand": brand,
+            "from": int((start - DASHBOARD_LEAD).timestamp() * 1000),
+            "to": int(end.timestamp() * 1000),
+        }
+    )
+    return f"{grafana_url.rstrip('/')}/d/{BRAND_DASHBOARD_UID}/{BRAND_DASHBOARD_UID}?{query}"
+
+
+def context_of(
+    window: WindowCount,
+    *,
+    history: Sequence[SeriesPoint],
+    emerging_terms: Sequence[Term],
+    usual_negative_share: float | None,
+    dashboard_url: str | None,
+    runbook_url: str | None,
+) -> IncidentContext:
+    """The context of an incident as of ``window``, the latest window of its brand."""
+    return IncidentContext(
+        history=tuple(history),
+        volume=window.volume,
+        negative=window.negative,
+        negative_share=window.negative_share,
+        usual_negative_share=usual_negative_share,
+        repost_share=(window.reposts + window.copies) / window.volume if window.volume else 0.0,
+        suspected_bots=window.suspected_bots,
+        top_posts=window.top_posts,
+        top_authors=window.top_authors,
+        emerging_terms=tuple(emerging_terms),
+        languages=window.languages,
+        platforms=window.platforms,
+        dashboard_url=dashboard_url,
+        runbook_url=runbook_url,
+    )

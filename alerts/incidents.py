@@ -14,29 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.context import IncidentContext
 from detectors.severity import Severity
+from detectors.signals import Signal
 from detectors.watch import Judgement
 from streams.records import SamplePost, WindowCount
 
 #: An open incident is re-announced when its value grows by this factor since the last announcement.
 NOTABLE_GROWTH = 1.5
-
-
-class Signal(StrEnum):
-    """The per-brand series the detectors watch (suspected bots left out of all of them)."""
-
-    VOLUME = "volume"
-    NEGATIVE_VOLUME = "negative_volume"
-    NEGATIVE_SHARE = "negative_share"
-    NEGATIVE_REACH = "negative_reach"
-
-    @property
-    def noun(self) -> str:
-        return {
-            Signal.VOLUME: "mentions",
-            Signal.NEGATIVE_VOLUME: "negative mentions",
-            Signal.NEGATIVE_SHARE: "% negative",
-            Signal.NEGATIVE_REACH: "people reached by negative mentions",
-        }[self]
 
 
 class IncidentStatus(StrEnum):

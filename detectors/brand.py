@@ -1,0 +1,91 @@
+"""What the detect stage remembers of one brand between its windows."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from alerts.context import SeriesPoint, Term
+from detectors.signals import Signal
+from detectors.terms import TermBaseline
+from detectors.watch import Judgement, SeriesWatch
+from streams.records import WindowCount
+
+
+class BrandWatch:
+    """A watch per signal, each signal's recent history (the incident's chart) and the brand's usual terms.
+
+    Parameters
+    ----------
+    signals
+        The signals to watch.
+    make_watch
+        Builds a fresh watch for a signal.
+    history_size
+        Windows of history kept per signal for the chart.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from detectors.robust_zscore import RobustZScore
+    >>> def make_watch(signal):
+    ...     return SeriesWatch(RobustZScore(grace_period=5), threshold=6.0, min_value=5)
+    >>> brand = BrandWatch([Signal.VOLUME], make_watch, history_size=3)
+    >>> t0 = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    >>> for minute, volume in enumerate([10, 11, 9, 10, 12, 10, 80]):
+    ...     start = t0 + timedelta(minutes=minute)
+    ...     window = WindowCount(brand="acme", start=start, end=start + timedelta(minutes=1), volume=volume,
+    ...                          terms={"acme": volume, "#acmefail": 40 if volume > 50 else 0})
+    ...     verdict = brand.observe(window)
+    >>> verdict.judgements[Signal.VOLUME].anomalous, [term.term for term in verdict.emerging_terms]
+    (True, ['#acmefail'])
+    >>> [(point.value, point.anomalous) for point in brand.history[Signal.VOLUME]]
+    [(12.0, False), (10.0, False), (80.0, True)]
+    """
+
+    def __init__(
+        self,
+        signals: Iterable[Signal],
+        make_watch: Callable[[Signal], SeriesWatch],
+        *,
+        history_size: int = 180,
+    ) -> None:
+        self.signals = tuple(signals)
+        self.make_watch = make_watch
+        self.history_size = history_size
+        self.watches = {signal: make_watch(signal) for signal in self.signals}
+        self.history: dict[Signal, deque[SeriesPoint]] = {signal: deque(maxlen=history_size) for signal in self.signals}
+        self.terms = TermBaseline()
+
+    def observe(self, window: WindowCount) -> BrandVerdict:
+        judgements = {}
+        for signal, watch in self.watches.items():
+            judgement = watch.observe(signal.value_of(window))
+            judgements[signal] = judgement
+            self.history[signal].append(
+                SeriesPoint(
+                    start=window.start,
+                    value=judgement.value,
+                    usual=judgement.usual,
+                    usual_low=judgement.usual_low,
+                    usual_high=judgement.usual_high,
+                    anomalous=judgement.anomalous,
+                )
+            )
+        # The brand's own name rises with every spike of it: it tells nothing.
+        terms = {term: count for term, count in window.terms.items() if term.lstrip("#$@") != window.brand.lower()}
+        emerging = self.terms.emerging(terms)
+        # Like the watches, the terms of an anomalous window are not learnt: a crisis
+        # hashtag keeps standing out for as long as the crisis lasts.
+        if not any(judgement.anomalous for judgement in judgements.values()):
+            self.terms.learn(terms)
+        return BrandVerdict(judgements=judgements, emerging_terms=tuple(emerging))
+
+
+@dataclass(frozen=True)
+class BrandVerdict:
+    """The judgements of one window of a brand, per signal, and the terms that stood out."""
+
+    judgements: dict[Signal, Judgement]
+    emerging_terms: tuple[Term, ...]
