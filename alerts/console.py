@@ -46,6 +46,6 @@ def render(change: Change, incident: Incident) -> Panel:
             f" ({post.followers:,} followers, {post.platform}): ",
             post.text.replace("\n", " "),
         )
-        for post in ([] if resolved else incident.samples)
+        for post in ([] if resolved else incident.context.top_posts)
     ]
     return Panel(Group(facts, *posts), title=incident.headline(), border_style=style, title_align="left")

@@ -16,7 +16,7 @@ from alerts.context import IncidentContext
 from detectors.severity import Severity
 from detectors.signals import Signal
 from detectors.watch import Judgement
-from streams.records import SamplePost, WindowCount
+from streams.records import WindowCount
 
 #: An open incident is re-announced when its value grows by this factor since the last announcement.
 NOTABLE_GROWTH = 1.5
@@ -78,7 +78,6 @@ class Incident(BaseModel):
     usual_low: float
     usual_high: float
     window_seconds: int
-    samples: tuple[SamplePost, ...] = ()
     context: IncidentContext = IncidentContext()
     acknowledged_by: str | None = None
     escalated_by: str | None = Field(None, description="Who pulled the PR team in.")
@@ -97,13 +96,23 @@ class Incident(BaseModel):
         return _span(self.duration)
 
     def what_spiked(self, reading: Reading | None = None) -> str:
-        """E.g. ``"142 mentions in 1 min"``."""
+        """E.g. ``"142 negative mentions in 1 min"`` or ``"58 % negative in 1 min"``."""
         reading = reading or self.current
-        return f"{reading.value:,.0f} {self.signal.noun} in {_span(self.window_seconds)}"
+        noun = "negative" if self.signal.is_share else self.signal.noun
+        return f"{self.signal.format(reading.value)} {noun} in {_span(self.window_seconds)}"
 
     def baseline_text(self) -> str:
         """E.g. ``"usually 12 (9–15)"``."""
-        return f"usually {self.usual:,.0f} ({self.usual_low:,.0f}–{self.usual_high:,.0f})"
+        low, high = self.signal.format(self.usual_low), self.signal.format(self.usual_high)
+        return f"usually {self.signal.format(self.usual)} ({low}–{high})"
+
+    def share_text(self) -> str | None:
+        """E.g. ``"58 % negative, usually 12 %"``: the other half of a bad buzz beside its volume."""
+        context = self.context
+        if self.signal.is_share or context.usual_negative_share is None or not context.volume:
+            return None
+        share, usual = Signal.NEGATIVE_SHARE.format(context.negative_share), context.usual_negative_share
+        return f"{share} negative, usually {Signal.NEGATIVE_SHARE.format(usual)}"
 
     def headline(self) -> str:
         if self.status is IncidentStatus.RESOLVED:
@@ -114,7 +123,8 @@ class Incident(BaseModel):
         """One line that says it all, for notification previews and plain-text channels."""
         if self.status is IncidentStatus.RESOLVED:
             return f"{self.headline()}, peak {self.what_spiked(self.peak)}, {self.baseline_text()}."
-        return f"{self.headline()}: {self.what_spiked()}, {self.baseline_text()}."
+        share = self.share_text()
+        return f"{self.headline()}: {self.what_spiked()}, {self.baseline_text()}" + (f"; {share}." if share else ".")
 
 
 class IncidentEvent(BaseModel):
@@ -164,7 +174,12 @@ class IncidentTracker:
         self.resolve_after = resolve_after
 
     def step(
-        self, state: IncidentState, signal: Signal, window: WindowCount, judgement: Judgement
+        self,
+        state: IncidentState,
+        signal: Signal,
+        window: WindowCount,
+        judgement: Judgement,
+        context: IncidentContext,
     ) -> tuple[IncidentState, IncidentEvent | None]:
         reading = Reading(
             value=judgement.value, score=judgement.score, window_start=window.start, window_end=window.end
@@ -186,7 +201,7 @@ class IncidentTracker:
                 usual_low=judgement.usual_low,
                 usual_high=judgement.usual_high,
                 window_seconds=int((window.end - window.start).total_seconds()),
-                samples=window.samples,
+                context=context,
             )
             return IncidentState(incident=opened, announced_value=reading.value), IncidentEvent(
                 change=Change.OPENED, incident=opened
@@ -201,13 +216,14 @@ class IncidentTracker:
                     "resolved_at": window.end,
                     "revision": incident.revision + 1,
                     "current": reading,
+                    "context": context,
                 }
             )
             return IncidentState(), IncidentEvent(change=Change.RESOLVED, incident=resolved)
-        return self._continue(state, incident, reading, judgement, window)
+        return self._continue(state, incident, reading, judgement, context)
 
     def _continue(
-        self, state: IncidentState, incident: Incident, reading: Reading, judgement: Judgement, window: WindowCount
+        self, state: IncidentState, incident: Incident, reading: Reading, judgement: Judgement, context: IncidentContext
     ) -> tuple[IncidentState, IncidentEvent | None]:
         assert judgement.severity is not None
         escalated = judgement.severity.rank > incident.severity.rank
@@ -219,7 +235,8 @@ class IncidentTracker:
                 "peak": reading if reading.value > incident.peak.value else incident.peak,
                 "severity": judgement.severity if escalated else incident.severity,
                 "revision": incident.revision + (change is not None),
-                "samples": window.samples if change is not None else incident.samples,
+                # What the humans see is what they were last told, until the next announcement.
+                "context": context if change is not None else incident.context,
             }
         )
         new_state = IncidentState(

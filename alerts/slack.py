@@ -113,9 +113,9 @@ def incident_blocks(event: IncidentEvent) -> list[Block]:
             ]
         ),
     ]
-    if not resolved and incident.samples:
+    if not resolved and incident.context.top_posts:
         blocks.append(DividerBlock())
-        for post in incident.samples:
+        for post in incident.context.top_posts:
             link = f" · <{post.url}|open>" if post.url else ""
             quote = escape(post.text).replace("\n", "\n>")
             blocks.append(

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.panel import Panel
 
 from alerts.console import ConsoleNotifier, render
+from alerts.context import IncidentContext
 from alerts.delivery import Notification
 from alerts.incidents import (
     Change,
@@ -31,10 +32,12 @@ def sample(author: str, followers: int, text: str = "Nuvola en panne #NuvolaPann
     return SamplePost(id=f"x:{author}", platform=Platform.X, author=author, followers=followers, text=text)
 
 
-def window(index: int, volume: int = 12, samples: tuple[SamplePost, ...] = (), brand: str = "nuvola") -> WindowCount:
-    return WindowCount(
-        brand=brand, start=T0 + index * MINUTE, end=T0 + (index + 1) * MINUTE, volume=volume, samples=samples
-    )
+def window(index: int, volume: int = 12, brand: str = "nuvola") -> WindowCount:
+    return WindowCount(brand=brand, start=T0 + index * MINUTE, end=T0 + (index + 1) * MINUTE, volume=volume)
+
+
+def context(*posts: SamplePost) -> IncidentContext:
+    return IncidentContext(top_posts=posts)
 
 
 def judgement(value: float, severity: Severity | None = None, score: float | None = None) -> Judgement:
@@ -54,9 +57,12 @@ def run(
     state = state or IncidentState()
     events = []
     for index, (value, severity) in enumerate(steps, start=first):
-        samples = (sample(f"author{index}", 1000 + index),)
         state, event = tracker.step(
-            state, Signal.VOLUME, window(index, int(value), samples), judgement(value, severity)
+            state,
+            Signal.VOLUME,
+            window(index, int(value)),
+            judgement(value, severity),
+            context(sample(f"author{index}", 1000 + index)),
         )
         events.append(event)
     return state, events
@@ -73,10 +79,10 @@ def test_a_calm_stream_gives_no_events() -> None:
 
 
 def test_the_first_anomalous_window_opens_an_incident() -> None:
-    samples = (sample("alice", 250_000), sample("bob", 1_200))
+    evidence = context(sample("alice", 250_000), sample("bob", 1_200))
     tracker = IncidentTracker(resolve_after=3)
 
-    state, event = tracker.step(IncidentState(), Signal.VOLUME, window(4, 142, samples), judgement(142, W, score=9.5))
+    state, event = tracker.step(IncidentState(), Signal.VOLUME, window(4, 142), judgement(142, W, score=9.5), evidence)
 
     assert event is not None and event.change is Change.OPENED
     incident = event.incident
@@ -84,7 +90,7 @@ def test_the_first_anomalous_window_opens_an_incident() -> None:
     assert incident.revision == 1
     assert incident.severity is W
     assert incident.brand == "nuvola" and incident.signal is Signal.VOLUME
-    assert incident.samples == samples
+    assert incident.context == evidence
     assert incident.opened_at == T0 + 4 * MINUTE
     assert incident.resolved_at is None
     assert incident.current.value == incident.peak.value == 142
@@ -104,7 +110,7 @@ def test_same_severity_and_growth_under_one_and_a_half_gives_no_event() -> None:
     assert state.incident.revision == 1
     assert state.incident.current.value == 120
     assert state.incident.peak.value == 149
-    assert state.incident.samples == events[0].incident.samples  # samples of the last announcement
+    assert state.incident.context == events[0].incident.context  # the context last announced
 
 
 def test_growth_of_one_and_a_half_gives_an_update() -> None:
@@ -114,7 +120,7 @@ def test_growth_of_one_and_a_half_gives_an_update() -> None:
     updated = events[2].incident
     assert updated.revision == 2
     assert updated.current.value == updated.peak.value == 150
-    assert updated.samples == (sample("author2", 1002),)
+    assert updated.context.top_posts == (sample("author2", 1002),)
     assert updated.opened_at == events[0].incident.opened_at
     assert events[4].incident.revision == 3
     assert state.announced_value == 225
@@ -185,7 +191,9 @@ def test_dedup_key_is_brand_and_signal_without_time() -> None:
 
 def test_brands_are_tracked_apart() -> None:
     tracker = IncidentTracker(resolve_after=3)
-    _, opened = tracker.step(IncidentState(), Signal.VOLUME, window(0, 100, brand="velocia"), judgement(100, W))
+    _, opened = tracker.step(
+        IncidentState(), Signal.VOLUME, window(0, 100, brand="velocia"), judgement(100, W), context()
+    )
     assert opened.incident.brand == "velocia"
     assert opened.incident.dedup_key == "velocia/volume"
 
@@ -237,7 +245,9 @@ def rendered(panel: Panel) -> str:
 
 
 def test_render_shows_brand_count_baseline_and_samples() -> None:
-    incident = open_incident(samples=(sample("alice", 250_000, "Nuvola en panne\ndepuis ce matin"), sample("bob", 42)))
+    incident = open_incident(
+        context=context(sample("alice", 250_000, "Nuvola en panne\ndepuis ce matin"), sample("bob", 42))
+    )
 
     panel = render(Change.OPENED, incident)
 

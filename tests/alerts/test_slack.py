@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alerts.context import IncidentContext
 from alerts.delivery import Notification
 from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
 from alerts.slack import SlackNotifier, client_from, escape, incident_blocks
@@ -33,16 +34,18 @@ def incident(**changes) -> Incident:
         usual_low=33,
         usual_high=48,
         window_seconds=60,
-        samples=tuple(
-            SamplePost(
-                id=f"x:{i}",
-                platform=Platform.X,
-                author=f"influencer{i}",
-                followers=2_400_000 // (i + 1),
-                text=("Nuvola en panne depuis ce matin <!channel> & personne ne répond " * 6)[:280],
-                url=f"https://x.example/status/{i}",
+        context=IncidentContext(
+            top_posts=tuple(
+                SamplePost(
+                    id=f"x:{i}",
+                    platform=Platform.X,
+                    author=f"influencer{i}",
+                    followers=2_400_000 // (i + 1),
+                    text=("Nuvola en panne depuis ce matin <!channel> & personne ne répond " * 6)[:280],
+                    url=f"https://x.example/status/{i}",
+                )
+                for i in range(3)
             )
-            for i in range(3)
         ),
     )
     return Incident(**{**fields, **changes})
