@@ -61,49 +61,108 @@ class Crisis:
         return self.peak_per_minute if after_hold < 0 else self.peak_per_minute * math.exp(-after_hold / 120.0)
 
 
+# Texts are put together from parts, so two people rarely write the same sentence:
+# exact and near-duplicate texts are what copy-paste campaigns look like.
 TEXTS = {
-    ("fr", "positive"): [
-        "Franchement {brand} au top aujourd'hui, merci !",
-        "Service impeccable chez {brand}, je recommande",
-        "Super expérience avec {brand} ce matin 👌",
-    ],
-    ("fr", "neutral"): [
-        "Quelqu'un sait si {brand} ouvre le dimanche ?",
-        "Je viens de voir la nouvelle pub {brand}",
-        "{brand} annonce de nouveaux tarifs pour la rentrée",
-    ],
-    ("fr", "negative"): [
-        "Encore un souci avec {brand}, service client injoignable",
-        "Déçu par {brand}, ça ne s'améliore pas",
-    ],
-    ("en", "positive"): [
-        "Loving the new {brand} update, great job",
-        "Shout out to {brand} support, fixed in five minutes",
-    ],
-    ("en", "neutral"): [
-        "Does anyone know when {brand} opens in Lyon?",
-        "Just saw the {brand} ad on the metro",
-        "{brand} quarterly results are out",
-    ],
-    ("en", "negative"): [
-        "Not impressed with {brand} lately",
-        "Waited 40 minutes for {brand} support, nobody answered",
-    ],
+    ("fr", "positive"): (
+        ("Franchement", "Bravo", "Merci", "Vraiment", "Honnêtement"),
+        (
+            "{brand} au top aujourd'hui",
+            "service impeccable chez {brand}",
+            "super expérience avec {brand}",
+            "{brand} a réglé mon problème en cinq minutes",
+            "l'appli {brand} est bien plus rapide depuis la mise à jour",
+            "conseiller {brand} adorable et efficace",
+        ),
+        ("je recommande", "merci !", "👌", "rien à redire", "continuez comme ça", "😍", ""),
+    ),
+    ("fr", "neutral"): (
+        ("Question :", "Petite question,", "Dites,", "", "Info :"),
+        (
+            "quelqu'un sait si {brand} ouvre le dimanche ?",
+            "je viens de voir la nouvelle pub {brand}",
+            "{brand} annonce de nouveaux tarifs pour la rentrée",
+            "comment on change d'offre chez {brand} ?",
+            "{brand} ouvre une boutique à {city}",
+            "vous passez par {brand} ou par un concurrent ?",
+        ),
+        ("", "merci d'avance", "des infos ?", "à suivre", "on verra"),
+    ),
+    ("fr", "negative"): (
+        ("Encore", "Sérieusement,", "Franchement", "Bof,", "Pfff"),
+        (
+            "un souci avec {brand}, service client injoignable",
+            "déçu par {brand}, ça ne s'améliore pas",
+            "{brand} m'a facturé deux fois ce mois-ci",
+            "toujours pas de réponse de {brand} après {n} jours",
+            "la qualité chez {brand} baisse d'année en année",
+        ),
+        ("😤", "lamentable", "", "ras le bol", "je change bientôt"),
+    ),
+    ("en", "positive"): (
+        ("Honestly", "Wow,", "Big thanks,", "", "Gotta say"),
+        (
+            "loving the new {brand} update",
+            "shout out to {brand} support, fixed in five minutes",
+            "{brand} never disappoints",
+            "the {brand} team in {city} was super helpful",
+            "great value from {brand} this month",
+        ),
+        ("great job", "🙌", "", "10/10", "keep it up"),
+    ),
+    ("en", "neutral"): (
+        ("Question:", "Hey,", "", "FYI", "Random thought:"),
+        (
+            "does anyone know when {brand} opens in {city}?",
+            "just saw the {brand} ad on the metro",
+            "{brand} quarterly results are out",
+            "is {brand} changing its prices?",
+            "anyone switched from {brand} recently?",
+        ),
+        ("", "thanks", "curious", "any idea?", "we'll see"),
+    ),
+    ("en", "negative"): (
+        ("Ugh,", "Seriously,", "Honestly", "Again:", ""),
+        (
+            "not impressed with {brand} lately",
+            "waited {n} minutes for {brand} support, nobody answered",
+            "{brand} charged me twice this month",
+            "{brand} quality keeps going down",
+        ),
+        ("😡", "disappointed", "", "done with them", "unacceptable"),
+    ),
 }
 
 CRISIS_TEXTS = {
-    "fr": [
-        "{brand} en panne depuis ce matin, impossible de joindre qui que ce soit #{tag}",
-        "Scandale : {brand} a laissé fuiter les données de ses clients ?! #{tag}",
-        "C'est inadmissible, {brand} ne communique même pas sur la panne #{tag}",
-        "Je résilie mon abonnement {brand}, honteux #{tag}",
-    ],
-    "en": [
-        "{brand} is down again and support is silent #{tag}",
-        "Did {brand} really leak customer data?? #{tag}",
-        "Cancelling my {brand} contract today, this is a joke #{tag}",
-    ],
+    "fr": (
+        ("", "Incroyable :", "Honteux.", "Bon,", "Alerte :", "Sérieux ?"),
+        (
+            "{brand} en panne depuis ce matin, impossible de joindre qui que ce soit",
+            "{brand} a laissé fuiter les données de ses clients ?!",
+            "c'est inadmissible, {brand} ne communique même pas sur la panne",
+            "je résilie mon abonnement {brand}",
+            "{n} heures sans service {brand} à {city}, et aucune excuse",
+            "mes données perso dans la nature à cause de {brand}, merci bien",
+        ),
+        ("#{tag}", "#{tag} 😡", "#{tag} #scandale", "honteux #{tag}", "#{tag}"),
+    ),
+    "en": (
+        ("", "Unbelievable:", "Wow.", "Heads up:", "Seriously?"),
+        (
+            "{brand} is down again and support is silent",
+            "did {brand} really leak customer data??",
+            "cancelling my {brand} contract today, this is a joke",
+            "{n} hours without {brand} in {city}, not a single word from them",
+        ),
+        ("#{tag}", "#{tag} 😡", "#{tag} #fail", "#{tag}"),
+    ),
 }
+
+#: A spam ring: a few accounts pushing the same promo about every brand, all day long.
+SPAM_TEXT = {"fr": "Gagnez un an de {brand} gratuit 🎁 cliquez ici", "en": "Win a free year of {brand} 🎁 click here"}
+SPAM_ACCOUNTS = 4
+SPAM_PER_MINUTE = 1.0
+CITIES = ("Paris", "Lyon", "Marseille", "Lille", "Nantes", "Bordeaux", "London", "Brussels")
 
 PLATFORMS = (Platform.X, Platform.INSTAGRAM, Platform.FACEBOOK, Platform.TIKTOK, Platform.REDDIT, Platform.REVIEW)
 PLATFORM_WEIGHTS = (40, 20, 15, 12, 8, 5)
@@ -151,6 +210,9 @@ class MentionSimulator:
         rng = random.Random(f"{self.seed}:{brand.name}:{at.timestamp():.6f}")
         for _ in range(_poisson(rng, usual * seconds / 60)):
             yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=False)
+        rng = random.Random(f"{self.seed}:{brand.name}:spam:{at.timestamp():.6f}")
+        for _ in range(_poisson(rng, SPAM_PER_MINUTE * seconds / 60)):
+            yield self._spam(rng, brand, at + timedelta(seconds=rng.random() * seconds))
         if self.crisis is not None and self.crisis.brand == brand.name:
             rng = random.Random(f"{self.seed}:{brand.name}:crisis:{at.timestamp():.6f}")
             extra = self.crisis.extra_rate(at)
@@ -160,26 +222,59 @@ class MentionSimulator:
     def _mention(self, rng: random.Random, brand: Brand, at: datetime, *, crisis: bool) -> Mention:
         language = "fr" if rng.random() < brand.french else "en"
         if crisis:
-            template = rng.choice(CRISIS_TEXTS[language])
+            parts = CRISIS_TEXTS[language]
         else:
             tone = rng.choices(("positive", "neutral", "negative"), weights=(3, 5, 2))[0]
-            template = rng.choice(TEXTS[(language, tone)])
+            parts = TEXTS[(language, tone)]
         tag = brand.name.replace("-", "").capitalize() + ("Panne" if language == "fr" else "Down")
+        text = _compose(rng, parts).format(
+            brand=brand.name.capitalize(), tag=tag, city=rng.choice(CITIES), n=rng.randint(2, 48)
+        )
         author = rng.choice(self.authors)
         platform = rng.choices(PLATFORMS, weights=PLATFORM_WEIGHTS)[0]
+        is_repost = rng.random() < (0.45 if crisis else 0.2)
+        if is_repost and platform is Platform.X:
+            text = f"RT @{rng.choice(self.authors).handle}: {text}"
+        return self._make(rng, brand, at, author, platform, text, language, is_repost=is_repost)
+
+    def _spam(self, rng: random.Random, brand: Brand, at: datetime) -> Mention:
+        language = "fr" if rng.random() < brand.french else "en"
+        author = Author(handle=f"promo_deals{rng.randrange(SPAM_ACCOUNTS)}", followers=rng.randint(0, 12))
+        text = SPAM_TEXT[language].format(brand=brand.name.capitalize())
+        return self._make(rng, brand, at, author, Platform.X, text, language, is_repost=False)
+
+    def _make(
+        self,
+        rng: random.Random,
+        brand: Brand,
+        at: datetime,
+        author: Author,
+        platform: Platform,
+        text: str,
+        language: str,
+        *,
+        is_repost: bool,
+    ) -> Mention:
         mention_id = f"{platform}:{rng.getrandbits(63)}"
         return Mention(
             id=mention_id,
             brand=brand.name,
             platform=platform,
             author=author,
-            text=template.format(brand=brand.name.capitalize(), tag=tag),
+            text=text,
             language=language,
             url=f"https://example.com/{platform}/{mention_id.split(':')[1]}",
             created_at=at,
-            is_repost=rng.random() < (0.45 if crisis else 0.2),
+            is_repost=is_repost,
             is_reply=rng.random() < 0.15,
         )
+
+
+def _compose(rng: random.Random, parts: tuple[tuple[str, ...], ...]) -> str:
+    opener, body, closer = (rng.choice(choices) for choices in parts)
+    if not opener or opener.endswith((".", "?", "!")):
+        body = body[0].upper() + body[1:]
+    return " ".join(part for part in (opener, body, closer) if part)
 
 
 def _author(rng: random.Random, index: int) -> Author:
