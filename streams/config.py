@@ -21,6 +21,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from detectors.signals import Signal
+
 CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
 
 
@@ -69,6 +71,13 @@ class Settings(BaseSettings):
         65_536, ge=1024, description="BADBUZZ_MAX_MESSAGE_BYTES: larger raw messages are dead-lettered unread."
     )
 
+    # Enrichment
+    languages: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("fr", "en", "de", "es", "it", "pt"),
+        description="BADBUZZ_LANGUAGES: comma-separated ISO 639-1 codes of the languages mentions are read in; "
+        "others count as 'und'.",
+    )
+
     # Windows
     window_seconds: int = Field(60, ge=1, description="BADBUZZ_WINDOW_SECONDS: tumbling window length.")
     lateness_seconds: int = Field(
@@ -82,6 +91,11 @@ class Settings(BaseSettings):
     threshold: float = Field(6.0, gt=0, description="BADBUZZ_THRESHOLD: the score at which an incident opens.")
     min_volume: int = Field(
         20, ge=0, description="BADBUZZ_MIN_VOLUME: windows with fewer mentions never open an incident."
+    )
+    alert_signals: Annotated[tuple[Signal, ...], NoDecode] = Field(
+        (Signal.NEGATIVE_VOLUME, Signal.NEGATIVE_SHARE, Signal.NEGATIVE_REACH),
+        description="BADBUZZ_ALERT_SIGNALS: the signals that open incidents (every signal is watched and "
+        "exported); a rise of volume alone is a launch as often as a crisis.",
     )
     resolve_after_windows: int = Field(
         5, ge=1, description="BADBUZZ_RESOLVE_AFTER_WINDOWS: calm windows in a row that resolve an incident."
@@ -98,6 +112,20 @@ class Settings(BaseSettings):
     )
     slack_base_url: str = Field(
         "https://slack.com/api/", description="BADBUZZ_SLACK_BASE_URL: Slack's Web API root (a fake one in tests)."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("slack_signing_secret", "SLACK_SIGNING_SECRET"),
+        description="SLACK_SIGNING_SECRET: verifies that button clicks come from Slack; buttons are off without it.",
+    )
+    api_token: SecretStr | None = Field(
+        None, description="BADBUZZ_API_TOKEN: the bearer token of the HTTP API (relabels, incident actions)."
+    )
+    grafana_url: str = Field(
+        "http://localhost:3000", description="BADBUZZ_GRAFANA_URL: where alerts link to the brand's dashboard."
+    )
+    runbook_urls: dict[str, str] = Field(
+        {}, description="BADBUZZ_RUNBOOK_URLS: JSON object, brand → its crisis playbook's URL."
     )
     console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
 
@@ -116,9 +144,9 @@ class Settings(BaseSettings):
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
         return tuple(sources)
 
-    @field_validator("brands", mode="before")
+    @field_validator("brands", "languages", "alert_signals", mode="before")
     @classmethod
-    def _split_brands(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
