@@ -7,13 +7,17 @@ from datetime import datetime
 
 from river.base import AnomalyDetector
 
-from detectors.seasonal import DAY, HOUR, SeasonalBaseline, decay_rate
-from detectors.tails import negative_binomial_upper_tail, surprise
+from detectors.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
+from detectors.peaks import PeaksOverThreshold
 
 #: Never expect less than this: a brand that is usually silent still gets the odd mention.
 MIN_EXPECTED = 0.5
 #: Learnt values are clipped this many standard deviations above what was expected.
 CLIP_SIGMAS = 3.0
+#: A log ratio beyond this (×20) says "burst", not "how noisy the series is".
+MAX_LOG_RATIO = 3.0
+#: The CUSUM's ceiling, in natural-log units: evidence beyond it adds nothing but a slow recovery.
+MAX_CUSUM = 10.0 * math.log(10)
 
 
 class CountSurprise(AnomalyDetector):
@@ -59,7 +63,7 @@ class CountSurprise(AnomalyDetector):
     ...     detector.learn_one({"value": rng.randint(15, 25), "time": t0 + timedelta(minutes=5 * i)})
     >>> now = t0 + timedelta(days=2)
     >>> round(detector.score_one({"value": 24, "time": now}), 1), round(detector.score_one({"value": 80, "time": now}), 1)
-    (0.8, 20.9)
+    (0.2, 22.4)
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class CountSurprise(AnomalyDetector):
         self.baseline = SeasonalBaseline(window_seconds, level_half_life, season_half_life, seasonal)
         self.dispersion = 0.0
         self.cusum = 0.0
+        self.peaks = PeaksOverThreshold()
         self.n_seen = 0
 
     def expected(self, time: datetime | float) -> float:
@@ -110,29 +115,38 @@ class CountSurprise(AnomalyDetector):
 
     def learn_one(self, x: dict) -> None:
         value, time = float(x["value"]), x["time"]
+        if not self.warming_up:
+            self.peaks.learn(self.raw_score(x))
         if self.n_seen > 0:
             expected = self.expected(time)
             clipped = min(value, expected + CLIP_SIGMAS * self.spread(expected))
-            excess = ((clipped - expected) ** 2 - expected) / expected**2
-            self.dispersion = max(
-                0.0,
-                self.dispersion
-                + decay_rate(self.window_seconds, self.dispersion_half_life) * (excess - self.dispersion),
-            )
+            # The dispersion comes from log ratios, which a burst cannot blow up: for a negative
+            # binomial, Var(log X) ≈ 1/mean + dispersion.
+            log_ratio = min(abs(math.log((value + 0.5) / (expected + 0.5))), MAX_LOG_RATIO)
+            excess = log_ratio**2 - 1.0 / expected
+            rate = warm_rate(self.window_seconds, self.dispersion_half_life, self.n_seen - 1)
+            self.dispersion = max(0.0, self.dispersion + rate * (excess - self.dispersion))
             if self.burn_factor is not None:
-                self.cusum = self._cusum_step(clipped, expected)
+                self.cusum = min(self._cusum_step(clipped, expected), MAX_CUSUM)
             value = clipped
         self.baseline.learn(value, time)
         self.n_seen += 1
 
-    def score_one(self, x: dict) -> float:
-        if self.warming_up:
-            return 0.0
+    def raw_score(self, x: dict) -> float:
+        """The model's own surprise, before calibration on the series' history."""
         value = float(x["value"])
         expected = self.expected(x["time"])
         if value <= expected:
             return 0.0
-        spike = surprise(negative_binomial_upper_tail(value, expected, self.dispersion))
+        # The Poisson deviance, deflated by the overdispersion: about -log10 of the tail for
+        # moderate deviations, and it never saturates, so bursts stay ranked by size.
+        deviance = 2.0 * (value * math.log(value / expected) - (value - expected))
+        spike = deviance / (2.0 * math.log(10)) / (1.0 + self.dispersion * expected)
         if self.burn_factor is None:
             return spike
         return max(spike, self._cusum_step(value, expected) / math.log(10))
+
+    def score_one(self, x: dict) -> float:
+        if self.warming_up:
+            return 0.0
+        return self.peaks.calibrated(self.raw_score(x))

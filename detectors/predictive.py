@@ -36,8 +36,10 @@ class ForecastSurprise(AnomalyDetector):
     >>> rng = random.Random(42)
     >>> detector = ForecastSurprise("holt_winters", window_seconds=3600)
     >>> for _ in range(24 * 7):
-    ...     detector.learn_one({"value": rng.gauss(100, 5)})
-    >>> detector.score_one({"value": 100}) < 0.5, detector.score_one({"value": 300})
+    ...     x = {"value": rng.gauss(100, 5)}
+    ...     _ = detector.score_one(x)
+    ...     detector.learn_one(x)
+    >>> detector.score_one({"value": 100}) < 1.0, detector.score_one({"value": 300})
     (True, 1.0)
     """
 
@@ -62,11 +64,18 @@ class ForecastSurprise(AnomalyDetector):
             model = time_series.HoltWinters(alpha=0.3, beta=0.01, gamma=0.1, seasonality=season)
         else:
             raise ValueError(f"unknown forecaster {forecaster!r}; choose snarimax or holt_winters")
-        warm_up_steps = max(int(warm_up / window_seconds), season + 1)
-        self.pad = anomaly.PredictiveAnomalyDetection(model, horizon=1, n_std=n_std, warmup_period=warm_up_steps)
+        # river's own warm-up only has to cover the forecaster's first season; ours (in time) is longer.
+        self.pad = anomaly.PredictiveAnomalyDetection(model, horizon=1, n_std=n_std, warmup_period=season + 1)
+        self.n_seen = 0
 
     def learn_one(self, x: dict) -> None:
         self.pad.learn_one(None, float(x["value"]))
+        self.n_seen += 1
 
     def score_one(self, x: dict) -> float:
-        return self.pad.score_one(None, float(x["value"]))
+        # river forecasts before checking its warm-up, and Holt-Winters cannot forecast before a full season.
+        if self.pad.iter < self.pad.warmup_period:
+            return 0.0
+        # Scoring is also how river learns the spread of its errors: score during our warm-up too.
+        score = self.pad.score_one(None, float(x["value"]))
+        return 0.0 if self.n_seen * self.window_seconds < self.warm_up else score

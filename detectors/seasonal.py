@@ -24,6 +24,17 @@ def decay_rate(step_seconds: float, half_life_seconds: float) -> float:
     return 1.0 - 0.5 ** (step_seconds / half_life_seconds)
 
 
+def warm_rate(step_seconds: float, half_life_seconds: float, n_seen: float) -> float:
+    """:func:`decay_rate`, but a plain running mean while there are fewer points than it averages over.
+
+    Without it the first value would weigh like days of data.
+
+    >>> warm_rate(300, 3600, n_seen=0), warm_rate(300, 3600, n_seen=3), round(warm_rate(300, 3600, n_seen=1000), 4)
+    (1.0, 0.25, 0.0561)
+    """
+    return max(decay_rate(step_seconds, half_life_seconds), 1.0 / (n_seen + 1.0))
+
+
 def slot_of(time: datetime | float) -> int:
     """The seasonal slot of a time: its hour, plus 24 on Saturdays and Sundays (UTC when naive).
 
@@ -62,7 +73,7 @@ class SeasonalBaseline:
     ...     t = t0 + timedelta(hours=h)
     ...     baseline.learn(100.0 if 9 <= t.hour < 18 else 10.0, t)
     >>> round(baseline.expected(t0 + timedelta(days=14, hours=3))), round(baseline.expected(t0 + timedelta(days=14, hours=12)))
-    (10, 98)
+    (13, 100)
     """
 
     def __init__(
@@ -77,6 +88,7 @@ class SeasonalBaseline:
         self.season_half_life = season_half_life
         self.seasonal = seasonal
         self.level: float | None = None
+        self.n_seen = 0
         self.factors = [1.0] * N_SLOTS
         self.seen = [0.0] * N_SLOTS
 
@@ -96,14 +108,11 @@ class SeasonalBaseline:
     def learn(self, value: float, time: datetime | float) -> None:
         slot = slot_of(time)
         factor = self._factor(slot)
-        if self.level is None:
-            self.level = value
-            return
         deseasonalised = value / factor if factor > 0 else value
-        self.level += decay_rate(self.step_seconds, self.level_half_life) * (deseasonalised - self.level)
+        rate = warm_rate(self.step_seconds, self.level_half_life, self.n_seen)
+        self.level = deseasonalised if self.level is None else self.level + rate * (deseasonalised - self.level)
+        self.n_seen += 1
         if self.seasonal and self.level > 0:
-            rate = decay_rate(self.step_seconds, self.season_half_life)
-            # Early on, a plain running mean: the decay only takes over once the slot has history.
-            rate = max(rate, 1.0 / (self.seen[slot] + 1.0))
+            rate = warm_rate(self.step_seconds, self.season_half_life, self.seen[slot])
             self.factors[slot] += rate * (value / self.level - self.factors[slot])
             self.seen[slot] = min(self.seen[slot] + 1.0, math.inf)

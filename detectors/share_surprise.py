@@ -6,7 +6,7 @@ import math
 
 from river.base import AnomalyDetector
 
-from detectors.seasonal import DAY, HOUR, decay_rate
+from detectors.seasonal import DAY, HOUR, warm_rate
 from detectors.tails import beta_binomial_upper_tail, surprise
 
 
@@ -40,7 +40,7 @@ class ShareSurprise(AnomalyDetector):
     ...     n = rng.randint(20, 40)
     ...     detector.learn_one({"value": sum(rng.random() < 0.2 for _ in range(n)) / n, "n": n})
     >>> round(detector.score_one({"value": 0.75, "n": 4}), 1), round(detector.score_one({"value": 0.75, "n": 400}), 1)
-    (1.2, 155.8)
+    (1.6, 67.3)
     """
 
     def __init__(self, window_seconds: float = 60.0, warm_up: float = 6 * HOUR, half_life: float = DAY) -> None:
@@ -70,13 +70,13 @@ class ShareSurprise(AnomalyDetector):
         if n <= 0:
             return
         value = float(x["value"])
-        rate = decay_rate(self.window_seconds, self.half_life)
-        if self.denominator > 0:
+        rate = warm_rate(self.window_seconds, self.half_life, self.n_seen)
+        if self.n_seen > 0:
             share = self.share
             excess = (value - share) ** 2 - share * (1.0 - share) / n
             self.excess_variance = max(0.0, self.excess_variance + rate * (excess - self.excess_variance))
-        self.numerator += rate * (value * n - self.numerator) if self.denominator > 0 else value * n
-        self.denominator += rate * (n - self.denominator) if self.denominator > 0 else n
+        self.numerator += rate * (value * n - self.numerator)
+        self.denominator += rate * (n - self.denominator)
         self.n_seen += 1
 
     def score_one(self, x: dict) -> float:

@@ -15,7 +15,7 @@ DEFAULT_DETECTOR = "count_surprise"
 #: A window with fewer mentions (or, for a share, fewer negative mentions) never alerts.
 DEFAULT_MIN_COUNT = 10.0
 #: An alert ends after this long without an elevated window.
-RESOLVE_AFTER_SECONDS = HOUR
+RESOLVE_AFTER_SECONDS = 3 * HOUR
 #: An alert this old is a new level: its values are learnt again.
 RELEARN_AFTER_SECONDS = 6 * HOUR
 
@@ -52,8 +52,8 @@ def make_watch(
     defaults to the detector's shipped one.
 
     >>> watch = make_watch(SignalKind.COUNT, window_seconds=60)
-    >>> watch.threshold, watch.resolve_after, watch.relearn_after
-    (4.0, 60, 360)
+    >>> round(watch.threshold, 1), watch.resolve_after, watch.relearn_after
+    (4.7, 180, 360)
     """
     if kind is SignalKind.PROPORTION:
         model = ShareSurprise(window_seconds=window_seconds)

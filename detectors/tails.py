@@ -20,32 +20,7 @@ def surprise(p: float) -> float:
     >>> surprise(0.001), surprise(1.0), surprise(0.0)
     (3.0, 0.0, 300.0)
     """
-    return MAX_SURPRISE if p <= 0.0 else min(MAX_SURPRISE, -math.log10(min(p, 1.0)))
-
-
-def negative_binomial_upper_tail(x: float, mean: float, dispersion: float) -> float:
-    """``P(X >= x)`` for a negative binomial of ``mean`` and variance ``mean + dispersion * mean**2``.
-
-    ``x`` need not be an integer: the regularised incomplete beta extends the tail continuously,
-    which suits sums of weights (reach) as well as counts. A dispersion of 0 is Poisson.
-
-    >>> round(negative_binomial_upper_tail(20, mean=10, dispersion=0.0), 5)  # Poisson(10)
-    0.00345
-    >>> round(negative_binomial_upper_tail(20, mean=10, dispersion=0.1), 3)  # overdispersed: less surprising
-    0.04
-    >>> negative_binomial_upper_tail(0, mean=10, dispersion=0.1)
-    1.0
-    """
-    if x <= 0.0:
-        return 1.0
-    mean = max(mean, 1e-9)
-    if dispersion <= 1e-9:
-        # Poisson: P(X >= x) = P(Gamma(x) <= mean), the limit of the beta form.
-        from scipy.special import gammainc
-
-        return float(gammainc(x, mean))
-    size = 1.0 / dispersion
-    return float(betainc(x, size, mean / (mean + size)))
+    return MAX_SURPRISE if p <= 0.0 else min(MAX_SURPRISE, max(0.0, -math.log10(min(p, 1.0))))
 
 
 def beta_binomial_upper_tail(successes: float, trials: float, share: float, concentration: float) -> float:
@@ -59,7 +34,7 @@ def beta_binomial_upper_tail(successes: float, trials: float, share: float, conc
     >>> round(beta_binomial_upper_tail(8, trials=10, share=0.3, concentration=1e9), 4)  # binomial
     0.0016
     >>> round(beta_binomial_upper_tail(8, trials=10, share=0.3, concentration=20), 3)
-    0.015
+    0.011
     """
     if successes <= 0.0 or trials <= 0.0:
         return 1.0
@@ -71,8 +46,8 @@ def beta_binomial_upper_tail(successes: float, trials: float, share: float, conc
 
 
 WEEK_SECONDS = 7 * 24 * 3600.0
-#: How many windows per week may be this unlikely under the model: the shipped false-alarm budget.
-FALSE_ALARMS_PER_WEEK = 1.0
+#: How many windows a week may be this unlikely: the shipped false-alarm budget, about one a month per signal.
+FALSE_ALARMS_PER_WEEK = 0.2
 
 
 def surprise_threshold(window_seconds: float, false_alarms_per_week: float = FALSE_ALARMS_PER_WEEK) -> float:
@@ -81,6 +56,6 @@ def surprise_threshold(window_seconds: float, false_alarms_per_week: float = FAL
     Shorter windows mean more windows a week, so each needs to be a little more surprising.
 
     >>> round(surprise_threshold(300), 2), round(surprise_threshold(60), 2)
-    (3.3, 4.0)
+    (4.0, 4.7)
     """
     return math.log10(WEEK_SECONDS / window_seconds / false_alarms_per_week)

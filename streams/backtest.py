@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from detectors.events import EventFigures, event_figures
+from detectors.events import NO_EVENTS, EventFigures, event_figures
 from detectors.signals import SignalKind, make_watch
 from detectors.watch import Judgement
 from streams.errors import BadbuzzError
@@ -99,6 +99,19 @@ def count_mentions(lines: Iterable[str], window_seconds: int) -> list[Series]:
     return out
 
 
+def load_series(path: Path, *, window_seconds: int) -> list[Series]:
+    """A CSV series (one) or a JSONL of mentions (one series per brand), by the file's first character."""
+    with path.open(encoding="utf-8") as file:
+        head = file.read(1)
+        file.seek(0)
+        if head == "{":
+            series = count_mentions(file, window_seconds)
+            if not series:
+                raise BacktestInputError(f"{path} holds no mentions")
+            return series
+    return [read_csv_series(path)]
+
+
 def read_label_windows(path: Path) -> dict[str, Windows]:
     """``labels_windows.json``-style labels: series name (or file name) → ``[[start, end], ...]``."""
     try:
@@ -132,8 +145,6 @@ def run_series(
 
 
 def total_figures(runs: Sequence[SeriesRun]) -> EventFigures:
-    from detectors.events import NO_EVENTS
-
     total = NO_EVENTS
     for run in runs:
         total = total + run.figures
