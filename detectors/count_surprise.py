@@ -1,4 +1,4 @@
-"""How surprising a count is for this time of day and week, as a negative binomial tail."""
+"""How surprising a count is for this time of day and week, calibrated on the series' own extremes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import datetime
 
 from river.base import AnomalyDetector
 
-from detectors.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
 from detectors.peaks import PeaksOverThreshold
+from detectors.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
 
 #: Never expect less than this: a brand that is usually silent still gets the odd mention.
 MIN_EXPECTED = 0.5
@@ -62,8 +62,8 @@ class CountSurprise(AnomalyDetector):
     >>> for i in range(2 * 288):
     ...     detector.learn_one({"value": rng.randint(15, 25), "time": t0 + timedelta(minutes=5 * i)})
     >>> now = t0 + timedelta(days=2)
-    >>> round(detector.score_one({"value": 24, "time": now}), 1), round(detector.score_one({"value": 80, "time": now}), 1)
-    (0.2, 22.4)
+    >>> [round(detector.score_one({"value": value, "time": now}), 1) for value in (24, 80)]
+    [0.2, 22.4]
     """
 
     def __init__(

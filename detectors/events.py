@@ -68,7 +68,8 @@ def event_figures(
     >>> t0 = datetime(2026, 1, 1)
     >>> times = [t0 + timedelta(minutes=i) for i in range(60)]
     >>> alerts = [i in (12, 15, 40) for i in range(60)]
-    >>> figures = event_figures(times, alerts, [(times[10], times[20]), (times[50], times[55])], step=timedelta(minutes=1))
+    >>> windows = [(times[10], times[20]), (times[50], times[55])]
+    >>> figures = event_figures(times, alerts, windows, step=timedelta(minutes=1))
     >>> figures.caught, figures.missed, figures.median_delay, figures.false_alerts
     (1, 1, datetime.timedelta(seconds=120), 1)
     """

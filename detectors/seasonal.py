@@ -72,8 +72,8 @@ class SeasonalBaseline:
     >>> for h in range(24 * 14):  # two weeks: busy 9-18, quiet otherwise
     ...     t = t0 + timedelta(hours=h)
     ...     baseline.learn(100.0 if 9 <= t.hour < 18 else 10.0, t)
-    >>> round(baseline.expected(t0 + timedelta(days=14, hours=3))), round(baseline.expected(t0 + timedelta(days=14, hours=12)))
-    (13, 100)
+    >>> [round(baseline.expected(t0 + timedelta(days=14, hours=hour))) for hour in (3, 12)]
+    [13, 100]
     """
 
     def __init__(

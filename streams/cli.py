@@ -139,7 +139,7 @@ def backtest(
                     series,
                     detector=name,
                     windows=windows.get(series.name, []),
-                    on_window=lambda: progress.advance(task),
+                    on_window=lambda task=task: progress.advance(task),
                 )
                 for series in all_series
             ]
