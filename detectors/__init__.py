@@ -1,28 +1,58 @@
-"""Everything that judges: anomaly detectors (river's protocol), baselines, severity.
+"""Everything that judges: anomaly detectors (river's protocol), baselines, severity, alerts.
 
-Every detector is a river ``AnomalyDetector`` (``learn_one(x)``, ``score_one(x)``,
-higher is more anomalous), so river's own plug in unchanged: :data:`DETECTORS`
-names those the pipeline can be configured with.
+Every detector is a river ``AnomalyDetector`` (``learn_one(x)``, ``score_one(x)``, higher is
+more anomalous), so river's own plug in unchanged. :data:`DETECTORS` names those the pipeline
+can be configured with, each with the threshold it ships with; :func:`detectors.signals.make_watch`
+builds the watch of one brand's signal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from river import anomaly, preprocessing
+from river import anomaly, compose, preprocessing
 from river.base import AnomalyDetector
 
+from detectors.count_surprise import CountSurprise
+from detectors.predictive import ForecastSurprise
 from detectors.robust_zscore import RobustZScore
+from detectors.tails import surprise_threshold
 
-DETECTORS: dict[str, Callable[[], AnomalyDetector]] = {
-    "robust_zscore": RobustZScore,
-    "half_space_trees": lambda: preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=42),
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """How to build a detector for a window length, and the score from which it alerts."""
+
+    build: Callable[[float], AnomalyDetector]
+    threshold: Callable[[float], float]
+
+
+def _half_space_trees(window_seconds: float) -> AnomalyDetector:
+    return compose.Select("value") | preprocessing.MinMaxScaler() | anomaly.HalfSpaceTrees(seed=42)
+
+
+DETECTORS: dict[str, DetectorSpec] = {
+    "count_surprise": DetectorSpec(lambda w: CountSurprise(window_seconds=w), surprise_threshold),
+    "robust_zscore": DetectorSpec(lambda w: RobustZScore(), lambda w: 6.0),
+    "half_space_trees": DetectorSpec(_half_space_trees, lambda w: 0.9),
+    "snarimax": DetectorSpec(lambda w: ForecastSurprise("snarimax", window_seconds=w), lambda w: 1.0),
+    "holt_winters": DetectorSpec(lambda w: ForecastSurprise("holt_winters", window_seconds=w), lambda w: 1.0),
 }
 
 
-def make_detector(name: str) -> AnomalyDetector:
-    """A fresh detector by its configured name."""
+def _spec(name: str) -> DetectorSpec:
     try:
-        return DETECTORS[name]()
+        return DETECTORS[name]
     except KeyError:
         raise ValueError(f"unknown detector {name!r}; choose one of {sorted(DETECTORS)}") from None
+
+
+def make_detector(name: str, window_seconds: float = 60.0) -> AnomalyDetector:
+    """A fresh detector by its configured name, for windows of ``window_seconds``."""
+    return _spec(name).build(window_seconds)
+
+
+def default_threshold(name: str, window_seconds: float = 60.0) -> float:
+    """The score from which the named detector alerts, as shipped."""
+    return _spec(name).threshold(window_seconds)

@@ -61,7 +61,9 @@ class BrandWatch:
     def observe(self, window: WindowCount) -> BrandVerdict:
         judgements = {}
         for signal, watch in self.watches.items():
-            judgement = watch.observe(signal.value_of(window))
+            judgement = watch.observe(
+                signal.value_of(window), window.start, n=float(window.volume) if signal.is_share else None
+            )
             judgements[signal] = judgement
             self.history[signal].append(
                 SeriesPoint(

@@ -32,14 +32,14 @@ class RobustZScore(AnomalyDetector):
     >>> rng = random.Random(42)
     >>> detector = RobustZScore(window_size=60, grace_period=30)
     >>> for _ in range(60):
-    ...     detector.learn_one({"volume": rng.randint(8, 12)})
-    >>> round(detector.score_one({"volume": 11}), 1)
+    ...     detector.learn_one({"value": rng.randint(8, 12)})
+    >>> round(detector.score_one({"value": 11}), 1)
     0.5
-    >>> round(detector.score_one({"volume": 60}), 1)
+    >>> round(detector.score_one({"value": 60}), 1)
     16.4
     """
 
-    def __init__(self, feature: str = "volume", window_size: int = 60, grace_period: int = 30) -> None:
+    def __init__(self, feature: str = "value", window_size: int = 60, grace_period: int = 30) -> None:
         self.feature = feature
         self.window_size = window_size
         self.grace_period = grace_period

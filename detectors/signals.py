@@ -1,16 +1,41 @@
-"""The per-brand series the detectors watch, read off each closed window.
+"""The per-brand series the detectors watch, read off each closed window, and the watch of each.
 
-Suspected bots are left out of every one: a bad buzz is a rise of negative
+Suspected bots are left out of every signal: a bad buzz is a rise of negative
 mentions by people. Volume-like signals are counts (or sums of reach weights);
 the negative share is a proportion whose denominator, the window's volume, says
-how much to trust it.
+how much to trust it. Watches are built for the pipeline's window length.
 """
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
+from detectors import default_threshold, make_detector
+from detectors.seasonal import HOUR
+from detectors.share_surprise import ShareSurprise
+from detectors.tails import surprise_threshold
+from detectors.watch import SeriesWatch
 from streams.records import WindowCount
+
+DEFAULT_DETECTOR = "count_surprise"
+#: A window with fewer mentions (or, for a share, fewer negative mentions) never alerts.
+DEFAULT_MIN_COUNT = 10.0
+#: An alert ends after this long without an elevated window.
+RESOLVE_AFTER_SECONDS = 3 * HOUR
+#: An alert this old is a new level: its values are learnt again.
+RELEARN_AFTER_SECONDS = 6 * HOUR
+
+
+class SignalKind(StrEnum):
+    """What a watched series measures, which decides how it is modelled."""
+
+    #: Mentions (or negative mentions) in a window.
+    COUNT = "count"
+    #: A share of the window's mentions; ``observe(share, n=mentions)``.
+    PROPORTION = "proportion"
+    #: A heavy-tailed sum of weights (reach): modelled as an overdispersed count.
+    WEIGHTED_COUNT = "weighted_count"
 
 
 class Signal(StrEnum):
@@ -32,6 +57,12 @@ class Signal(StrEnum):
     @property
     def is_share(self) -> bool:
         return self is Signal.NEGATIVE_SHARE
+
+    @property
+    def kind(self) -> SignalKind:
+        if self is Signal.NEGATIVE_SHARE:
+            return SignalKind.PROPORTION
+        return SignalKind.WEIGHTED_COUNT if self is Signal.NEGATIVE_REACH else SignalKind.COUNT
 
     def value_of(self, window: WindowCount) -> float:
         """The signal's value in ``window``.
@@ -55,3 +86,42 @@ class Signal(StrEnum):
     def format(self, value: float) -> str:
         """E.g. ``"58 %"`` for a share, ``"1,204"`` for a count."""
         return f"{value:.0%}".replace("%", " %") if self.is_share else f"{value:,.0f}"
+
+
+def windows_in(seconds: float, window_seconds: float) -> int:
+    return max(1, math.ceil(seconds / window_seconds))
+
+
+def make_watch(
+    kind: SignalKind,
+    window_seconds: float,
+    *,
+    detector: str = DEFAULT_DETECTOR,
+    threshold: float | None = None,
+    min_count: float = DEFAULT_MIN_COUNT,
+    resolve_after_seconds: float = RESOLVE_AFTER_SECONDS,
+    relearn_after_seconds: float | None = RELEARN_AFTER_SECONDS,
+) -> SeriesWatch:
+    """A fresh watch for one brand's signal of this kind.
+
+    Counts and weighted counts use the named ``detector``; proportions always use
+    :class:`~detectors.share_surprise.ShareSurprise`, which needs the denominator. ``threshold``
+    defaults to the detector's shipped one.
+
+    >>> watch = make_watch(SignalKind.COUNT, window_seconds=60)
+    >>> round(watch.threshold, 1), watch.resolve_after, watch.relearn_after
+    (4.7, 180, 360)
+    """
+    if kind is SignalKind.PROPORTION:
+        model = ShareSurprise(window_seconds=window_seconds)
+        threshold = surprise_threshold(window_seconds) if threshold is None else threshold
+    else:
+        model = make_detector(detector, window_seconds)
+        threshold = default_threshold(detector, window_seconds) if threshold is None else threshold
+    return SeriesWatch(
+        model,
+        threshold=threshold,
+        min_value=0.0 if kind is SignalKind.WEIGHTED_COUNT else min_count,
+        resolve_after=windows_in(resolve_after_seconds, window_seconds),
+        relearn_after=None if relearn_after_seconds is None else windows_in(relearn_after_seconds, window_seconds),
+    )

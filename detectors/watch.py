@@ -1,8 +1,13 @@
-"""One watched series of one brand: a detector, its baseline, and the verdict on each value."""
+"""One watched series of one brand: a detector, its baseline, and when an alert starts and ends.
+
+The hysteresis lives here, not in the incident tracker, so what the benchmark and the backtest
+count as alerts is exactly what the pipeline opens incidents on.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from river.base import AnomalyDetector
 
@@ -12,7 +17,13 @@ from detectors.severity import Severity, severity_of
 
 @dataclass(frozen=True)
 class Judgement:
-    """The verdict on one value, with what it was compared with."""
+    """The verdict on one window, with what it was compared with and what it does to the alert.
+
+    ``severity`` is this window's own (``None`` when it is not even elevated); ``opens``,
+    ``alerting`` and ``resolves`` are the alert's lifecycle: an alert opens on one window,
+    stays on (``alerting``) through the following ones, and ``resolves`` on the window that
+    ends it, which is no longer alerting.
+    """
 
     value: float
     score: float
@@ -20,43 +31,54 @@ class Judgement:
     usual: float
     usual_low: float
     usual_high: float
+    opens: bool = False
+    alerting: bool = False
+    resolves: bool = False
 
     @property
     def anomalous(self) -> bool:
-        return self.severity is not None
+        """Whether this window alone would open an alert."""
+        return self.severity is not None and self.severity is not Severity.INFO
 
 
 class SeriesWatch:
-    """Scores each value of a series, then learns it unless it was anomalous.
+    """Scores each window, decides whether an alert opens, lasts or ends, and learns what is normal.
 
-    Not learning anomalies (river's ``protect_anomaly_detector``) keeps a crisis
-    from becoming the new normal while it lasts.
+    An alert opens on a window scoring at least ``threshold`` with at least ``min_value``. It
+    stays on while windows score at least ``stay_fraction × threshold``, and ends after
+    ``resolve_after`` windows in a row below that: one crisis is one alert, not a flapping
+    series. Windows that open or keep an alert are not learnt (river's
+    ``protect_anomaly_detector``), so a crisis does not become the new normal while it lasts,
+    unless the alert has gone on for ``relearn_after`` windows: a lasting shift in level is then
+    learnt gradually rather than alarmed about forever.
 
     Parameters
     ----------
     detector
-        Any river anomaly detector; it sees ``{feature: value}``.
+        Any river anomaly detector. It sees ``{"value": value, "time": time}``, plus ``"n"``
+        (the denominator) for proportions.
     threshold
-        The score from which a value is anomalous.
+        The score from which a window opens an alert.
     min_value
-        Values below this are never anomalous, whatever their score: a few mentions
-        are no crisis even for a brand that usually has none.
-    feature
-        The name the detector sees the value under.
+        Windows below this value (for proportions: below this numerator, ``value × n``) never
+        open an alert, whatever their score.
+    resolve_after
+        Calm windows in a row that end an alert.
+    stay_fraction
+        The fraction of ``threshold`` a window must still score to keep an alert on.
+    relearn_after
+        Windows into an alert after which its values are learnt again; ``None`` for never.
     baseline_size
-        How many recent normal values describe what is usual.
+        For detectors that do not say what is usual: how many recent normal values describe it.
 
     Examples
     --------
     >>> from detectors.robust_zscore import RobustZScore
-    >>> watch = SeriesWatch(RobustZScore(grace_period=10), threshold=6.0, min_value=20)
+    >>> watch = SeriesWatch(RobustZScore(grace_period=10), threshold=6.0, min_value=20, resolve_after=2)
     >>> for value in [10, 12, 9, 11, 10, 13, 8, 10, 11, 12]:
     ...     _ = watch.observe(value)
-    >>> watch.observe(11).anomalous, watch.observe(90).severity
-    (False, <Severity.CRITICAL: 'critical'>)
-    >>> judgement = watch.observe(12)
-    >>> judgement.usual, judgement.anomalous
-    (11.0, False)
+    >>> [(j.opens, j.alerting, j.resolves) for j in map(watch.observe, [11, 90, 95, 11, 12])]
+    [(False, False, False), (True, True, False), (False, True, False), (False, True, False), (False, False, True)]
     """
 
     def __init__(
@@ -65,28 +87,65 @@ class SeriesWatch:
         *,
         threshold: float,
         min_value: float = 0.0,
-        feature: str = "volume",
+        resolve_after: int = 5,
+        stay_fraction: float = 0.5,
+        relearn_after: int | None = None,
         baseline_size: int = 60,
     ) -> None:
         self.detector = detector
         self.threshold = threshold
         self.min_value = min_value
-        self.feature = feature
-        self.baseline = RollingBaseline(baseline_size)
+        self.resolve_after = resolve_after
+        self.stay_fraction = stay_fraction
+        self.relearn_after = relearn_after
+        self.baseline_size = baseline_size
+        self.baseline = None if hasattr(detector, "usual_range") else RollingBaseline(baseline_size)
+        self.alerting = False
+        self.calm_windows = 0
+        self.alert_windows = 0
 
-    def observe(self, value: float) -> Judgement:
-        x = {self.feature: value}
+    def observe(self, value: float, time: datetime | float | None = None, n: float | None = None) -> Judgement:
+        """Judge one closed window: its ``value``, when it started, and for proportions the denominator."""
+        x: dict = {"value": value, "time": time}
+        if n is not None:
+            x["n"] = n
         score = self.detector.score_one(x)
-        severity = severity_of(score, self.threshold) if value >= self.min_value else None
-        judgement = Judgement(
+        usual, low, high = self._usual(x)
+        elevated = score >= self.stay_fraction * self.threshold
+        # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
+        size = value * n if n is not None else value
+        severity = severity_of(score, self.threshold) if size >= self.min_value else None
+        if severity is None and elevated and self.alerting:
+            severity = Severity.INFO
+        opens = resolves = False
+        if not self.alerting and severity in (Severity.WARNING, Severity.CRITICAL):
+            opens = self.alerting = True
+            self.calm_windows = self.alert_windows = 0
+        elif self.alerting:
+            self.alert_windows += 1
+            self.calm_windows = 0 if elevated else self.calm_windows + 1
+            if self.calm_windows >= self.resolve_after:
+                self.alerting, resolves = False, True
+        protected = (opens or (self.alerting and elevated)) and (
+            self.relearn_after is None or self.alert_windows < self.relearn_after
+        )
+        if not protected:
+            self.detector.learn_one(x)
+            if self.baseline is not None:
+                self.baseline.update(value)
+        return Judgement(
             value=value,
             score=score,
             severity=severity,
-            usual=self.baseline.median,
-            usual_low=self.baseline.low,
-            usual_high=self.baseline.high,
+            usual=usual,
+            usual_low=low,
+            usual_high=high,
+            opens=opens,
+            alerting=self.alerting,
+            resolves=resolves,
         )
-        if not judgement.anomalous:
-            self.detector.learn_one(x)
-            self.baseline.update(value)
-        return judgement
+
+    def _usual(self, x: dict) -> tuple[float, float, float]:
+        if self.baseline is None:
+            return self.detector.usual_range(x)
+        return self.baseline.median, self.baseline.low, self.baseline.high

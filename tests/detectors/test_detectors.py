@@ -3,22 +3,26 @@ from __future__ import annotations
 import math
 import pickle
 import random
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from river import metrics
 
-from detectors import DETECTORS, make_detector
+from detectors import DETECTORS, default_threshold, make_detector
 from detectors.robust_zscore import RobustZScore
 from detectors.severity import Severity
 from detectors.watch import SeriesWatch
 
 NORMAL_MEAN = 20
 SPIKE = 120
-LENGTH = 1_000
-#: Points scored before every detector has learnt enough (half-space trees need a full 250-point window).
-WARM_UP = 300
-MIN_AUC = {"robust_zscore": 0.9}
+WINDOW_SECONDS = 300
+#: Four days of 5-minute windows.
+LENGTH = 4 * 288
+#: Points scored before every detector has learnt enough (a day and a season for the seasonal ones).
+WARM_UP = 600
+MIN_AUC = {"robust_zscore": 0.9, "count_surprise": 0.9}
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def labelled_stream(seed: int = 1, length: int = LENGTH, spikes: int = 20) -> list[tuple[int, bool]]:
@@ -28,11 +32,11 @@ def labelled_stream(seed: int = 1, length: int = LENGTH, spikes: int = 20) -> li
     return [(SPIKE, True) if i in spiked else (int(rng.poisson(NORMAL_MEAN)), False) for i in range(length)]
 
 
-def scores(detector, values: list[int]) -> list[float]:
+def scores(detector, values: list[int], start: int = 0) -> list[float]:
     """Score each value, then learn it: how the pipeline uses a detector."""
     out = []
-    for value in values:
-        x = {"volume": value}
+    for i, value in enumerate(values, start=start):
+        x = {"value": value, "time": T0 + timedelta(seconds=WINDOW_SECONDS * i)}
         out.append(detector.score_one(x))
         detector.learn_one(x)
     return out
@@ -54,18 +58,18 @@ def stream() -> list[tuple[int, bool]]:
 @pytest.mark.parametrize("name", sorted(DETECTORS))
 def test_pickling_round_trip_gives_identical_scores(name: str, stream: list[tuple[int, bool]]) -> None:
     values = [value for value, _ in stream]
-    detector = make_detector(name)
-    scores(detector, values[:400])
+    detector = make_detector(name, WINDOW_SECONDS)
+    scores(detector, values[:WARM_UP])
 
     restored = pickle.loads(pickle.dumps(detector))
 
-    assert scores(restored, values[400:]) == scores(detector, values[400:])
+    assert scores(restored, values[WARM_UP:], WARM_UP) == scores(detector, values[WARM_UP:], WARM_UP)
 
 
 @pytest.mark.parametrize("name", sorted(DETECTORS))
 def test_fresh_instances_are_deterministic(name: str, stream: list[tuple[int, bool]]) -> None:
     values = [value for value, _ in stream]
-    first, second = scores(make_detector(name), values), scores(make_detector(name), values)
+    first, second = (scores(make_detector(name, WINDOW_SECONDS), values) for _ in range(2))
     assert first == second
     assert len(set(first[WARM_UP:])) > 1, "a constant score detects nothing"
 
@@ -73,7 +77,7 @@ def test_fresh_instances_are_deterministic(name: str, stream: list[tuple[int, bo
 @pytest.mark.parametrize("name", sorted(DETECTORS))
 def test_spikes_score_higher_than_normal_points(name: str, stream: list[tuple[int, bool]]) -> None:
     values = [value for value, _ in stream]
-    scored = list(zip(scores(make_detector(name), values), (spike for _, spike in stream)))[WARM_UP:]
+    scored = list(zip(scores(make_detector(name, WINDOW_SECONDS), values), (spike for _, spike in stream)))[WARM_UP:]
 
     spike_scores = [score for score, spike in scored if spike]
     normal_scores = [score for score, spike in scored if not spike]
@@ -95,35 +99,42 @@ def test_make_detector_rejects_an_unknown_name() -> None:
         make_detector("prophet")
 
 
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_detectors_store_their_parameters_and_ship_a_threshold(name: str) -> None:
+    detector = make_detector(name, WINDOW_SECONDS)
+    assert detector.clone()._get_params() == detector._get_params()
+    assert default_threshold(name, WINDOW_SECONDS) > 0
+
+
 # RobustZScore
 
 
 def test_robust_zscore_returns_zero_during_grace_period() -> None:
     detector = RobustZScore(grace_period=10)
     for value in [10, 11, 9, 10, 12, 10, 9, 11, 10]:
-        detector.learn_one({"volume": value})
-        assert detector.score_one({"volume": 1_000}) == 0.0
-    detector.learn_one({"volume": 10})
-    assert detector.score_one({"volume": 1_000}) > 100
+        detector.learn_one({"value": value})
+        assert detector.score_one({"value": 1_000}) == 0.0
+    detector.learn_one({"value": 10})
+    assert detector.score_one({"value": 1_000}) > 100
 
 
 def test_robust_zscore_is_never_negative() -> None:
     detector = RobustZScore(grace_period=5)
     rng = np.random.default_rng(5)
     for _ in range(60):
-        detector.learn_one({"volume": int(rng.poisson(50))})
-    assert detector.score_one({"volume": 0}) == 0.0
-    assert detector.score_one({"volume": 30}) == 0.0
-    assert all(detector.score_one({"volume": v}) >= 0.0 for v in range(0, 200))
-    assert detector.score_one({"volume": 100}) > 0.0
+        detector.learn_one({"value": int(rng.poisson(50))})
+    assert detector.score_one({"value": 0}) == 0.0
+    assert detector.score_one({"value": 30}) == 0.0
+    assert all(detector.score_one({"value": v}) >= 0.0 for v in range(0, 200))
+    assert detector.score_one({"value": 100}) > 0.0
 
 
 def test_robust_zscore_poisson_floor_keeps_small_counts_calm() -> None:
     """With a median of 3 and no spread at all, 9 is Poisson noise, not a 6-sigma event."""
     detector = RobustZScore(grace_period=30)
     for _ in range(60):
-        detector.learn_one({"volume": 3})
-    score = detector.score_one({"volume": 9})
+        detector.learn_one({"value": 3})
+    score = detector.score_one({"value": 9})
     assert score == pytest.approx((9 - 3) / math.sqrt(3))
     assert 0 < score <= 6
 
@@ -131,18 +142,18 @@ def test_robust_zscore_poisson_floor_keeps_small_counts_calm() -> None:
 def test_robust_zscore_uses_the_interquartile_spread_when_wider() -> None:
     detector = RobustZScore(grace_period=4, window_size=4)
     for value in [0, 10, 20, 30]:  # median 15, quartiles 7.5 and 22.5 (river interpolates)
-        detector.learn_one({"volume": value})
-    assert detector.score_one({"volume": 45}) == pytest.approx((45 - 15) / (15 / 1.349))
+        detector.learn_one({"value": value})
+    assert detector.score_one({"value": 45}) == pytest.approx((45 - 15) / (15 / 1.349))
 
 
 def test_robust_zscore_forgets_beyond_its_window() -> None:
     detector = RobustZScore(grace_period=10, window_size=20)
     for _ in range(20):
-        detector.learn_one({"volume": 100})
-    assert detector.score_one({"volume": 110}) < 2
+        detector.learn_one({"value": 100})
+    assert detector.score_one({"value": 110}) < 2
     for _ in range(20):
-        detector.learn_one({"volume": 10})
-    assert detector.score_one({"volume": 110}) > 20
+        detector.learn_one({"value": 10})
+    assert detector.score_one({"value": 110}) > 20
 
 
 # SeriesWatch
@@ -156,7 +167,7 @@ def test_series_watch_does_not_learn_anomalous_values() -> None:
     unprotected = RobustZScore(grace_period=30)
     for value in normal:
         watch.observe(value)
-        unprotected.learn_one({"volume": value})
+        unprotected.learn_one({"value": value})
 
     crisis = [watch.observe(150) for _ in range(120)]
 

@@ -1,0 +1,98 @@
+"""The alert lifecycle and the per-signal watches the pipeline builds."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from detectors.severity import Severity
+from detectors.signals import SignalKind, make_watch
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+MINUTE = 60
+
+
+def feed(watch, values, start: int = 0, n=None):
+    return [
+        watch.observe(float(v), T0 + timedelta(minutes=start + i), None if n is None else n[i])
+        for i, v in enumerate(values)
+    ]
+
+
+def daily_counts(days: int, seed: int = 3) -> list[int]:
+    """Poisson mentions a minute, 30 by day and 5 at night."""
+    rng = np.random.default_rng(seed)
+    minutes = np.arange(days * 1440)
+    rate = np.where((minutes // 60) % 24 >= 8, 30, 5)
+    return [int(v) for v in rng.poisson(rate)]
+
+
+@pytest.fixture(scope="module")
+def history() -> list[int]:
+    return daily_counts(3)
+
+
+def test_one_crisis_opens_one_alert_that_resolves_after_calm(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE, resolve_after_seconds=30 * MINUTE)
+    quiet = feed(watch, history)
+    assert not any(j.opens for j in quiet[1440:]), "three quiet days raise no alert after the first"
+    start = len(history)
+    # A crisis with a lull in the middle: 40 minutes, 10 calm, 40 more, then calm.
+    crisis = [200] * 40 + [30] * 10 + [220] * 40
+    judged = feed(watch, crisis + daily_counts(1, seed=9)[:120], start=start)
+
+    assert sum(j.opens for j in judged) == 1
+    assert judged[0].opens and judged[0].severity is Severity.CRITICAL
+    assert all(j.alerting for j in judged[:90])
+    resolved = [i for i, j in enumerate(judged) if j.resolves]
+    assert resolved == [90 + 29], "resolves on the 30th calm window, once"
+    assert not judged[resolved[0]].alerting
+
+
+def test_the_crisis_is_not_learnt_as_the_new_normal(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE)
+    feed(watch, history)
+    judged = feed(watch, [200] * 120, start=len(history))
+    assert judged[-1].usual == pytest.approx(judged[0].usual, rel=0.1)
+    assert judged[-1].score >= watch.threshold
+
+
+def test_night_time_lows_are_not_crises(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE)
+    feed(watch, history)
+    # 3 a.m.: 12 mentions where 5 is usual, and well under the day's 30.
+    night = watch.observe(12.0, T0 + timedelta(days=3, hours=3))
+    assert not night.opens
+
+
+def test_min_count_floor_silences_small_absolute_rises() -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE, min_count=10)
+    feed(watch, [0, 1, 0, 0, 1] * 400)
+    judgement = watch.observe(8.0, T0 + timedelta(minutes=2000))
+    assert judgement.score >= watch.threshold and not judgement.opens
+
+
+def test_negative_share_needs_enough_mentions_to_alert() -> None:
+    rng = np.random.default_rng(5)
+    volumes = rng.integers(40, 60, size=1440)
+    shares = [rng.binomial(int(n), 0.1) / n for n in volumes]
+    watch = make_watch(SignalKind.PROPORTION, MINUTE)
+    feed(watch, shares, n=[int(n) for n in volumes])
+    small = watch.observe(0.75, T0 + timedelta(minutes=1440), 4)
+    assert not small.opens, "3 negative out of 4 is no crisis"
+    large = watch.observe(0.6, T0 + timedelta(minutes=1441), 50)
+    assert large.opens and large.usual == pytest.approx(0.1, abs=0.02)
+
+
+def test_a_restored_watch_carries_on_without_a_new_warm_up(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE)
+    feed(watch, history)
+    blob = pickle.dumps(watch)
+    restored = pickle.loads(blob)
+    later = daily_counts(1, seed=11)[:60] + [250]
+    assert feed(restored, later, start=len(history)) == feed(watch, later, start=len(history))
+    assert feed(restored, [250], start=len(history) + 100)[0].score > 0
+    assert len(blob) < 20_000, "a watch lives in a changelog table: it must stay small"
