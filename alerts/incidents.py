@@ -154,7 +154,6 @@ class IncidentState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     incident: Incident | None = None
-    calm_windows: int = 0
     announced_value: float = 0.0
 
 
@@ -163,15 +162,13 @@ def dedup_key(brand: str, signal: Signal) -> str:
 
 
 class IncidentTracker:
-    """Turns per-window judgements into incident changes, with hysteresis.
+    """Turns per-window judgements into incident changes.
 
-    An incident opens on the first anomalous window, is escalated when its severity
-    rises, updated when its value grows notably, and resolved after
-    ``resolve_after`` calm windows in a row: one crisis is one incident.
+    The watch decides when an alert opens and when it ends (its hysteresis is tested
+    by the benchmark); the tracker turns that into one incident per alert: opened,
+    escalated when the severity rises, updated when the value grows notably, and
+    resolved, with its duration and peak.
     """
-
-    def __init__(self, *, resolve_after: int) -> None:
-        self.resolve_after = resolve_after
 
     def step(
         self,
@@ -186,8 +183,9 @@ class IncidentTracker:
         )
         incident = state.incident
         if incident is None:
-            if not judgement.anomalous:
+            if not judgement.opens:
                 return state, None
+            assert judgement.severity is not None
             opened = Incident(
                 brand=window.brand,
                 signal=signal,
@@ -206,10 +204,7 @@ class IncidentTracker:
             return IncidentState(incident=opened, announced_value=reading.value), IncidentEvent(
                 change=Change.OPENED, incident=opened
             )
-        if not judgement.anomalous:
-            calm = state.calm_windows + 1
-            if calm < self.resolve_after:
-                return state.model_copy(update={"calm_windows": calm}), None
+        if judgement.resolves or not judgement.alerting:
             resolved = incident.model_copy(
                 update={
                     "status": IncidentStatus.RESOLVED,
@@ -225,15 +220,15 @@ class IncidentTracker:
     def _continue(
         self, state: IncidentState, incident: Incident, reading: Reading, judgement: Judgement, context: IncidentContext
     ) -> tuple[IncidentState, IncidentEvent | None]:
-        assert judgement.severity is not None
-        escalated = judgement.severity.rank > incident.severity.rank
+        severity = judgement.severity
+        escalated = severity is not None and severity.rank > incident.severity.rank
         grew = reading.value >= NOTABLE_GROWTH * state.announced_value
         change = Change.ESCALATED if escalated else Change.UPDATED if grew else None
         updated = incident.model_copy(
             update={
                 "current": reading,
                 "peak": reading if reading.value > incident.peak.value else incident.peak,
-                "severity": judgement.severity if escalated else incident.severity,
+                "severity": severity if escalated else incident.severity,
                 "revision": incident.revision + (change is not None),
                 # What the humans see is what they were last told, until the next announcement.
                 "context": context if change is not None else incident.context,

@@ -87,18 +87,31 @@ class Settings(BaseSettings):
     )
 
     # Detection
-    detector: str = Field("robust_zscore", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
-    threshold: float = Field(6.0, gt=0, description="BADBUZZ_THRESHOLD: the score at which an incident opens.")
-    min_volume: int = Field(
-        20, ge=0, description="BADBUZZ_MIN_VOLUME: windows with fewer mentions never open an incident."
+    detector: str = Field("count_surprise", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
+    threshold: float | None = Field(
+        None, gt=0, description="BADBUZZ_THRESHOLD: the score at which an alert opens; default: the detector's own."
+    )
+    min_count: float = Field(
+        10,
+        ge=0,
+        description="BADBUZZ_MIN_COUNT: windows with fewer mentions (for the negative share: fewer negative "
+        "mentions) never open an incident.",
     )
     alert_signals: Annotated[tuple[Signal, ...], NoDecode] = Field(
         (Signal.NEGATIVE_VOLUME, Signal.NEGATIVE_SHARE, Signal.NEGATIVE_REACH),
         description="BADBUZZ_ALERT_SIGNALS: the signals that open incidents (every signal is watched and "
         "exported); a rise of volume alone is a launch as often as a crisis.",
     )
-    resolve_after_windows: int = Field(
-        5, ge=1, description="BADBUZZ_RESOLVE_AFTER_WINDOWS: calm windows in a row that resolve an incident."
+    resolve_after_seconds: float = Field(
+        3 * 3600,
+        gt=0,
+        description="BADBUZZ_RESOLVE_AFTER_SECONDS: how long a signal stays back to normal before its incident "
+        "resolves.",
+    )
+    relearn_after_seconds: float | None = Field(
+        6 * 3600,
+        gt=0,
+        description="BADBUZZ_RELEARN_AFTER_SECONDS: an alert lasting this long is a new level, learnt again.",
     )
 
     # Alerts

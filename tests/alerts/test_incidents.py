@@ -40,28 +40,63 @@ def context(*posts: SamplePost) -> IncidentContext:
     return IncidentContext(top_posts=posts)
 
 
-def judgement(value: float, severity: Severity | None = None, score: float | None = None) -> Judgement:
+def judgement(
+    value: float,
+    severity: Severity | None = None,
+    score: float | None = None,
+    *,
+    opens: bool = False,
+    alerting: bool = False,
+    resolves: bool = False,
+) -> Judgement:
     if score is None:
         score = {None: 1.0, W: 8.0, C: 20.0}[severity]
-    return Judgement(value=value, score=score, severity=severity, usual=12.0, usual_low=9.0, usual_high=15.0)
+    return Judgement(
+        value=value,
+        score=score,
+        severity=severity,
+        usual=12.0,
+        usual_low=9.0,
+        usual_high=15.0,
+        opens=opens,
+        alerting=alerting,
+        resolves=resolves,
+    )
 
 
 Step = tuple[float, Severity | None]
+RESOLVE_AFTER = 3
+
+
+def lifecycle(steps: list[Step]) -> list[Judgement]:
+    """The judgements of a watch whose alerts end after three calm windows in a row."""
+    judgements, alerting, calm = [], False, 0
+    for value, severity in steps:
+        opens = resolves = False
+        if not alerting and severity is not None:
+            opens = alerting = True
+            calm = 0
+        elif alerting:
+            calm = 0 if severity is not None else calm + 1
+            if calm >= RESOLVE_AFTER:
+                alerting, resolves = False, True
+        judgements.append(judgement(value, severity, opens=opens, alerting=alerting, resolves=resolves))
+    return judgements
 
 
 def run(
     steps: list[Step], *, tracker: IncidentTracker | None = None, state: IncidentState | None = None, first: int = 0
 ) -> tuple[IncidentState, list[IncidentEvent | None]]:
     """Feed one window per (value, severity), minute after minute; every step's event, None included."""
-    tracker = tracker or IncidentTracker(resolve_after=3)
+    tracker = tracker or IncidentTracker()
     state = state or IncidentState()
     events = []
-    for index, (value, severity) in enumerate(steps, start=first):
+    for index, ((value, _), verdict) in enumerate(zip(steps, lifecycle(steps)), start=first):
         state, event = tracker.step(
             state,
             Signal.VOLUME,
             window(index, int(value)),
-            judgement(value, severity),
+            verdict,
             context(sample(f"author{index}", 1000 + index)),
         )
         events.append(event)
@@ -80,9 +115,15 @@ def test_a_calm_stream_gives_no_events() -> None:
 
 def test_the_first_anomalous_window_opens_an_incident() -> None:
     evidence = context(sample("alice", 250_000), sample("bob", 1_200))
-    tracker = IncidentTracker(resolve_after=3)
+    tracker = IncidentTracker()
 
-    state, event = tracker.step(IncidentState(), Signal.VOLUME, window(4, 142), judgement(142, W, score=9.5), evidence)
+    state, event = tracker.step(
+        IncidentState(),
+        Signal.VOLUME,
+        window(4, 142),
+        judgement(142, W, score=9.5, opens=True, alerting=True),
+        evidence,
+    )
 
     assert event is not None and event.change is Change.OPENED
     incident = event.incident
@@ -100,7 +141,6 @@ def test_the_first_anomalous_window_opens_an_incident() -> None:
     assert incident.window_seconds == 60
     assert state.incident == incident
     assert state.announced_value == 142
-    assert state.calm_windows == 0
 
 
 def test_same_severity_and_growth_under_one_and_a_half_gives_no_event() -> None:
@@ -145,7 +185,6 @@ def test_one_calm_window_in_a_crisis_does_not_resolve() -> None:
     assert Change.RESOLVED not in changes(events)
     assert state.incident is not None
     assert state.incident.status is IncidentStatus.OPEN
-    assert state.calm_windows == 2
 
 
 def test_three_calm_windows_in_a_row_resolve() -> None:
@@ -182,7 +221,7 @@ def test_a_new_anomaly_after_resolution_opens_a_new_incident() -> None:
 
 def test_dedup_key_is_brand_and_signal_without_time() -> None:
     _, first = run([(100, W)])
-    _, later = run([(500, C)], tracker=IncidentTracker(resolve_after=5), first=600)
+    _, later = run([(500, C)], first=600)
 
     assert first[0].incident.dedup_key == "nuvola/volume"
     assert later[0].incident.dedup_key == first[0].incident.dedup_key
@@ -190,9 +229,12 @@ def test_dedup_key_is_brand_and_signal_without_time() -> None:
 
 
 def test_brands_are_tracked_apart() -> None:
-    tracker = IncidentTracker(resolve_after=3)
-    _, opened = tracker.step(
-        IncidentState(), Signal.VOLUME, window(0, 100, brand="velocia"), judgement(100, W), context()
+    _, opened = IncidentTracker().step(
+        IncidentState(),
+        Signal.VOLUME,
+        window(0, 100, brand="velocia"),
+        judgement(100, W, opens=True, alerting=True),
+        context(),
     )
     assert opened.incident.brand == "velocia"
     assert opened.incident.dedup_key == "velocia/volume"
