@@ -21,6 +21,10 @@ the incident's changes not yet sent to that receiver and when to send them.
 * **dedup**: a revision a receiver was sent is never sent to it again, and an
   incident change seen twice (a redelivery) is handled once.
 
+People's actions (acknowledged, escalated to PR, confirmed, dismissed) are
+answers, not noise: inhibition, silences and quiet hours do not hold them, so
+the person who pressed "Escalate to PR" at 3 a.m. sees the PR team told.
+
 Unlike Alertmanager, which drops the resolution of a silenced or inhibited
 alert, a resolution always reaches every receiver that was told of the
 opening, silenced or not: badbuzz edits the message it sent, and a message
@@ -59,6 +63,8 @@ _WEIGHT = [
 ]
 #: Changes that do not wait for the group interval: someone must see them now.
 _URGENT = frozenset(_WEIGHT) - {Change.UPDATED}
+#: A person's answer, not noise: neither inhibition, silences nor quiet hours hold it back.
+_HUMAN = frozenset({Change.ACKNOWLEDGED, Change.ESCALATED_TO_PR, Change.CONFIRMED, Change.DISMISSED})
 
 
 class Outbound(BaseModel):
@@ -209,16 +215,17 @@ class Dispatcher:
                 group.due = group.sent_at + timing.repeat_interval
                 return None
             reminder = group.reminders + 1
-        if not (ended and group.told):
-            if ended and not group.held:
-                # Over before this receiver heard of it: a flap within the group wait, or muted all along.
-                group.due = None
-                return None
+        if ended and not group.told and not group.held:
+            # Over before this receiver heard of it: a flap within the group wait, or muted all along.
+            group.due = None
+            return None
+        human = group.pending in _HUMAN
+        if not human and not (ended and group.told):
             labels = self._labels(incident)
             if self._inhibited(state, incident, labels) or silences.muting(labels, now) is not None:
                 group.due = None if ended else now + timing.group_interval
                 return None
-        quiet_until = self._quiet_until(incident, timing, now)
+        quiet_until = None if human else self._quiet_until(incident, timing, now)
         if quiet_until is not None:
             group.due = quiet_until
             group.held = True
