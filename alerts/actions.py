@@ -180,11 +180,9 @@ class IncidentActions:
 
     async def from_api(self, key: str, body: bytes, headers: Mapping[str, str]) -> Reply:
         """``POST /api/incidents/{dedup_key}/actions`` with ``Authorization: Bearer <token>``."""
-        if self.api_token is None:
-            return Reply(503, {"error": "the actions API is off: set BADBUZZ_API_TOKEN"})
-        scheme, _, token = {k.lower(): v for k, v in headers.items()}.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), self.api_token.encode()):
-            return Reply(401, {"error": "missing or wrong bearer token"})
+        refusal = bearer_refusal(self.api_token, headers)
+        if refusal is not None:
+            return refusal
         try:
             request = ApiAction.model_validate_json(body)
             feedback = self._feedback(request.action, check_dedup_key(key), request.opened_at, request.user)
@@ -207,13 +205,24 @@ class IncidentActions:
         ]
 
     async def _slack_view(self, request: web.Request) -> web.Response:
-        return _response(await self.from_slack(await request.read(), request.headers))
+        return response(await self.from_slack(await request.read(), request.headers))
 
     async def _api_view(self, request: web.Request) -> web.Response:
-        return _response(await self.from_api(request.match_info["key"], await request.read(), request.headers))
+        return response(await self.from_api(request.match_info["key"], await request.read(), request.headers))
 
 
-def _response(reply: Reply) -> web.Response:
+def bearer_refusal(api_token: str | None, headers: Mapping[str, str]) -> Reply | None:
+    """Why a JSON API call is refused (no token configured, or the wrong one), or ``None`` to let it in."""
+    if api_token is None:
+        return Reply(503, {"error": "the API is off: set BADBUZZ_API_TOKEN"})
+    scheme, _, token = {k.lower(): v for k, v in headers.items()}.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), api_token.encode()):
+        return Reply(401, {"error": "missing or wrong bearer token"})
+    return None
+
+
+def response(reply: Reply) -> web.Response:
+    """A :class:`Reply` as an aiohttp (and so Faust web) response."""
     if reply.body is None:
         return web.Response(status=reply.status)
     headers = {"WWW-Authenticate": "Bearer"} if reply.status == 401 else None
