@@ -68,7 +68,11 @@ _HUMAN = frozenset({Change.ACKNOWLEDGED, Change.ESCALATED_TO_PR, Change.CONFIRME
 
 
 class Outbound(BaseModel):
-    """A notification the dispatcher lets out: a change, or the n-th reminder of an unchanged open incident."""
+    """A notification the dispatcher lets out: a change, or the n-th reminder of an unchanged open incident.
+
+    A reminder carries the revision the receiver already has, so a delivery stage
+    that skips covered revisions must let ``reminder > 0`` through.
+    """
 
     model_config = ConfigDict(frozen=True)
 
