@@ -1,0 +1,90 @@
+"""Dispatcher cost per incident change, and the size of a brand's state as a table keeps it.
+
+Feeds the example routing (examples/routing.yaml) a day of incidents of one
+brand: every signal opens, grows for half an hour (one update a minute),
+escalates, and resolves; the timer runs at every wake-up. The state goes through
+JSON at every step, as the worker's table does. Prints the figures; asserts nothing.
+
+    python bench/dispatch.py --incidents 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alerts.dispatch import BrandDispatch, Dispatcher
+from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
+from alerts.routing import RoutingConfig
+from alerts.silences import Silences
+from detectors.severity import Severity
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "routing.yaml"
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def changes(incidents: int) -> list[tuple[datetime, IncidentEvent]]:
+    events = []
+    signals = list(Signal)
+    for number in range(incidents):
+        opened = START + number * 10 * MINUTE
+        signal = signals[number % len(signals)]
+        for minute in range(32):
+            at = opened + minute * MINUTE
+            severity = Severity.CRITICAL if minute >= 20 else Severity.WARNING
+            reading = Reading(value=100 + 10 * minute, score=9.0, window_start=at, window_end=at + MINUTE)
+            change = {0: Change.OPENED, 20: Change.ESCALATED, 31: Change.RESOLVED}.get(minute, Change.UPDATED)
+            incident = Incident(
+                brand="acme",
+                signal=signal,
+                status=IncidentStatus.RESOLVED if change is Change.RESOLVED else IncidentStatus.OPEN,
+                severity=severity,
+                revision=minute + 1,
+                opened_at=opened,
+                resolved_at=at if change is Change.RESOLVED else None,
+                current=reading,
+                peak=reading,
+                usual=40,
+                usual_low=30,
+                usual_high=50,
+                window_seconds=60,
+            )
+            events.append((at, IncidentEvent(change=change, incident=incident)))
+    return sorted(events, key=lambda item: item[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=200)
+    args = parser.parse_args()
+
+    dispatcher = Dispatcher(RoutingConfig.from_yaml(EXAMPLE))
+    silences = Silences()
+    events = changes(args.incidents)
+    raw = BrandDispatch().model_dump_json()
+    sent = 0
+    largest = 0
+    began = time.perf_counter()
+    for at, event in events:
+        state = BrandDispatch.model_validate_json(raw)
+        while (wakeup := state.next_wakeup()) is not None and wakeup <= at:
+            state, out = dispatcher.due(state, wakeup, silences)
+            sent += len(out)
+        state, out = dispatcher.on_event(state, event, at, silences)
+        sent += len(out)
+        raw = state.model_dump_json()
+        largest = max(largest, len(raw))
+    elapsed = time.perf_counter() - began
+
+    print(f"incident changes       {len(events):>10,}")
+    print(f"notifications out      {sent:>10,}  ({sent / len(events):.2f} per change)")
+    print(f"changes per second     {len(events) / elapsed:>10,.0f}  (state through JSON at every step)")
+    print(f"largest state (bytes)  {largest:>10,}")
+    print(f"final state (bytes)    {len(raw):>10,}")
+
+
+if __name__ == "__main__":
+    main()
