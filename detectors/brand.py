@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from alerts.context import SeriesPoint, Term
@@ -57,13 +57,24 @@ class BrandWatch:
         self.watches = {signal: make_watch(signal) for signal in self.signals}
         self.history: dict[Signal, deque[SeriesPoint]] = {signal: deque(maxlen=history_size) for signal in self.signals}
         self.terms = TermBaseline()
+        self.dismissed: set[Signal] = set()
 
-    def observe(self, window: WindowCount) -> BrandVerdict:
+    def dismiss(self, signal: Signal) -> None:
+        """Someone said the signal's alert is no crisis: learn its level until the alert is over."""
+        self.dismissed.add(signal)
+
+    def observe(self, window: WindowCount, *, relaxed: Collection[Signal] = ()) -> BrandVerdict:
+        """Judge a window on every signal; ``relaxed`` signals (a campaign is on) learn whatever they see."""
         judgements = {}
         for signal, watch in self.watches.items():
             judgement = watch.observe(
-                signal.value_of(window), window.start, n=float(window.volume) if signal.is_share else None
+                signal.value_of(window),
+                window.start,
+                n=float(window.volume) if signal.is_share else None,
+                learn_anomalies=signal in relaxed or signal in self.dismissed,
             )
+            if not judgement.alerting:
+                self.dismissed.discard(signal)
             judgements[signal] = judgement
             self.history[signal].append(
                 SeriesPoint(

@@ -104,8 +104,19 @@ class SeriesWatch:
         self.calm_windows = 0
         self.alert_windows = 0
 
-    def observe(self, value: float, time: datetime | float | None = None, n: float | None = None) -> Judgement:
-        """Judge one closed window: its ``value``, when it started, and for proportions the denominator."""
+    def observe(
+        self,
+        value: float,
+        time: datetime | float | None = None,
+        n: float | None = None,
+        *,
+        learn_anomalies: bool = False,
+    ) -> Judgement:
+        """Judge one closed window: its ``value``, when it started, and for proportions the denominator.
+
+        ``learn_anomalies`` learns the window whatever its score: a planned campaign, or an
+        alert someone called a false positive, is a level to get used to, not to protect from.
+        """
         x: dict = {"value": value, "time": time}
         if n is not None:
             x["n"] = n
@@ -126,8 +137,10 @@ class SeriesWatch:
             self.calm_windows = 0 if elevated else self.calm_windows + 1
             if self.calm_windows >= self.resolve_after:
                 self.alerting, resolves = False, True
-        protected = (opens or (self.alerting and elevated)) and (
-            self.relearn_after is None or self.alert_windows < self.relearn_after
+        protected = (
+            not learn_anomalies
+            and (opens or (self.alerting and elevated))
+            and (self.relearn_after is None or self.alert_windows < self.relearn_after)
         )
         if not protected:
             self.detector.learn_one(x)

@@ -1,6 +1,13 @@
 """The agents, in the order a mention travels through them.
 
-mentions ─ accept ─▶ accepted ─ count ─▶ window counts ─ detect ─▶ incidents ─ route ─▶ notifications ─ deliver
+::
+
+    mentions ─accept─▶ accepted ─count─▶ window counts ─detect─▶ incidents ─route─▶ outbound
+        │  (validate, language,   (reposts, copies, bots,   (a watch per         (group, inhibit,
+        │   sentiment, reach)      per-brand windows)        signal, incidents)   silence, quiet hours)
+        ▼                                                        ▲                     │ throttle (caps)
+    dead letters                         feedback (buttons, API) ┘                     ▼
+                                                               notifications.<receiver> ─deliver─▶ channel
 
 The high-volume agents take their stream in batches and touch each table key
 once per batch: a Faust agent updating a table per message tops out around
@@ -9,43 +16,76 @@ once per batch: a Faust agent updating a table per message tops out around
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from alerts.channels import notifiers_from
-from alerts.delivery import Notification, Receipt
-from alerts.incidents import IncidentEvent, IncidentState, IncidentTracker, Signal, dedup_key
-from detectors import make_detector
-from detectors.watch import SeriesWatch
+from alerts.actions import apply
+from alerts.context import context_of, dashboard_url
+from alerts.delivery import Receipt
+from alerts.dispatch import BrandDispatch, Dispatcher, Outbound
+from alerts.frequency_cap import CapState, FrequencyCapper
+from alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
+from alerts.receivers import notifier_for
+from detectors.brand import BrandWatch
+from detectors.signals import Signal, make_watch
 from streams import topics
 from streams.app import app, settings
-from streams.errors import BadbuzzError, InvalidMention
-from streams.records import Mention, WindowCount
-from streams.tables import brand_windows, incident_states, receipts, series_watches
+from streams.authenticity import judge_of, save_judge
+from streams.enrichment import Enricher
+from streams.errors import DeliveryError, InvalidMention
+from streams.records import EnrichedMention, WindowCount
+from streams.silences import current_silences
+from streams.tables import (
+    brand_watches,
+    brand_windows,
+    cap_states,
+    dispatch_states,
+    incident_states,
+    receipts,
+)
 from streams.validation import dead_letter, decode_mention
 from streams.windows import BrandWindows
 
 log = logging.getLogger(__name__)
 
-tracker = IncidentTracker(resolve_after=settings.resolve_after_windows)
-notifiers = notifiers_from(settings)
+enricher = Enricher.from_settings(settings)
+tracker = IncidentTracker()
+dispatcher = Dispatcher(settings.routing)
+capper = FrequencyCapper(settings.routing.frequency_caps)
+notifiers = {receiver.name: notifier_for(receiver, settings) for receiver in settings.enabled_receivers}
+#: How often the timers look for windows to close and notifications whose wait is over.
+TICK_SECONDS = max(1.0, min(5.0, settings.window_seconds / 6))
 
 
 async def publish(topic, key: str, record: BaseModel) -> None:
     await topic.send(key=key.encode(), value=record.model_dump_json().encode())
 
 
+def owned(topic: str) -> set[int]:
+    """The partitions of ``topic`` this worker owns: timers act on their keys only."""
+    return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @app.agent(topics.mentions)
 async def accept(stream):
-    """Validate raw mentions; re-key the valid ones by brand, dead-letter the rest with the reason."""
+    """Validate raw mentions and enrich the valid ones; re-key them by brand, dead-letter the rest."""
+    loop = asyncio.get_running_loop()
     async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+        valid = []
         for event in events:
             message = event.message
             try:
-                mention = decode_mention(event.value, max_bytes=settings.max_message_bytes, brands=settings.brands)
+                valid.append(decode_mention(event.value, max_bytes=settings.max_message_bytes, brands=settings.brands))
             except InvalidMention as error:
                 log.warning("Dead-lettered %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
                 letter = dead_letter(
@@ -57,35 +97,39 @@ async def accept(stream):
                     raw=event.value,
                 )
                 await publish(topics.dead_letters, letter.reason, letter)
-                continue
-            await publish(topics.accepted, mention.brand, mention)
+        if valid:
+            # Sentiment scoring is CPU work: off the event loop, so the worker keeps heartbeating.
+            for mention in await loop.run_in_executor(None, enricher.enrich, valid):
+                await publish(topics.accepted, mention.brand, mention)
 
 
 @app.agent(topics.accepted)
 async def count(stream):
-    """Count accepted mentions in per-brand tumbling windows; emit each window as it closes."""
+    """Tell reposts, copies and bots apart, and count mentions per brand in tumbling windows."""
     async for values in stream.take(settings.batch_size, within=settings.batch_seconds):
         now = time.time()
-        by_brand: dict[str, list[Mention]] = defaultdict(list)
+        by_brand: dict[str, list[EnrichedMention]] = defaultdict(list)
         for value in values:
-            mention = Mention.model_validate_json(value)
+            mention = EnrichedMention.model_validate_json(value)
             by_brand[mention.brand].append(mention)
         for brand, mentions in by_brand.items():
+            judge = judge_of(brand)
             windows = _windows_of(brand)
-            for mention in mentions:
-                windows.add(mention, now=now)
+            for mention, verdict in zip(mentions, judge.judge(mentions)):
+                windows.add(mention, now=now, kind=verdict.kind, suspected_bot=verdict.suspected_bot)
+            save_judge(brand, judge)
             await _close_windows(windows, now)
 
 
-@app.timer(interval=max(1.0, min(10.0, settings.window_seconds / 6)))
+@app.timer(interval=TICK_SECONDS)
 async def close_quiet_windows() -> None:
     """Close the windows of brands that have gone quiet: their zeros matter to the baseline."""
     if app.rebalancing or app.in_recovery:
         return
-    owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.ACCEPTED}
+    partitions = owned(topics.ACCEPTED)
     now = time.time()
     for brand in brand_windows.keys():
-        if topics.partition_of(brand) in owned:
+        if topics.partition_of(brand) in partitions:
             await _close_windows(_windows_of(brand), now)
 
 
@@ -106,51 +150,209 @@ async def _close_windows(windows: BrandWindows, now: float) -> None:
     brand_windows[windows.brand] = windows.state()
 
 
+def new_brand_watch() -> BrandWatch:
+    def watch_for(signal: Signal):
+        return make_watch(
+            signal.kind,
+            settings.window_seconds,
+            detector=settings.detector,
+            threshold=settings.threshold,
+            min_count=settings.min_count,
+            resolve_after_seconds=settings.resolve_after_seconds,
+            relearn_after_seconds=settings.relearn_after_seconds,
+        )
+
+    return BrandWatch(tuple(Signal), watch_for, history_size=settings.history_windows)
+
+
 @app.agent(topics.window_counts)
 async def detect(stream):
-    """Judge each closed window against the brand's baseline; open, update or resolve incidents."""
+    """Judge each closed window on every signal; open, update or resolve the incidents of the alerting ones."""
     async for value in stream:
         window = WindowCount.model_validate_json(value)
-        watch = series_watches.get(window.brand) or SeriesWatch(
-            make_detector(settings.detector), threshold=settings.threshold, min_value=settings.min_volume
-        )
-        judgement = watch.observe(window.volume)
-        series_watches[window.brand] = watch
-        # Keyed by brand, like the window counts, so both live on the same partition.
-        states = incident_states.get(window.brand) or {}
-        state = IncidentState.model_validate(states.get(Signal.VOLUME, {}))
-        state, event = tracker.step(state, Signal.VOLUME, window, judgement)
-        incident_states[window.brand] = {**states, Signal.VOLUME: state.model_dump(mode="json")}
-        if event is not None:
-            await publish(topics.incidents, dedup_key(window.brand, Signal.VOLUME), event)
+        brand = window.brand
+        watch = brand_watches.get(brand) or new_brand_watch()
+        # A planned campaign re-baselines the signals it inflates instead of alerting on them.
+        campaigning = {s for s in Signal if settings.calendar.suppressing(brand, s, window.end) is not None}
+        verdict = watch.observe(window, relaxed=campaigning)
+        brand_watches[brand] = watch
+        states = incident_states.get(brand) or {}
+        events = []
+        for signal in settings.alert_signals:
+            state = IncidentState.model_validate(states.get(signal, {}))
+            judgement = verdict.judgements[signal]
+            if signal in campaigning and state.incident is None:
+                continue
+            context = context_of(
+                window,
+                history=watch.history[signal],
+                emerging_terms=verdict.emerging_terms,
+                usual_negative_share=verdict.judgements[Signal.NEGATIVE_SHARE].usual,
+                dashboard_url=dashboard_url(settings.grafana_url, brand, window.start, window.end),
+                runbook_url=settings.runbook_urls.get(brand),
+            )
+            state, event = tracker.step(state, signal, window, judgement, context)
+            states[signal] = state.model_dump(mode="json")
+            if event is not None:
+                events.append(event)
+        incident_states[brand] = states
+        for event in events:
+            await publish(topics.incidents, brand, event)
+
+
+@app.agent(topics.feedback)
+async def take_feedback(stream):
+    """Apply people's actions to their incidents; a false positive teaches the brand's watch its new level."""
+    async for value in stream:
+        feedback = IncidentFeedback.model_validate_json(value)
+        brand, _, signal = feedback.dedup_key.rpartition("/")
+        states = incident_states.get(brand) or {}
+        state = IncidentState.model_validate(states.get(signal, {}))
+        if state.incident is None:
+            log.info("Feedback on %s, which has no open incident: recorded, nothing to change", feedback.dedup_key)
+            continue
+        incident, event = apply(state.incident, feedback)
+        if event is None:
+            continue
+        if incident.status is IncidentStatus.RESOLVED:
+            watch = brand_watches.get(brand)
+            if watch is not None:
+                watch.dismiss(Signal(signal))
+                brand_watches[brand] = watch
+            state = IncidentState()
+        else:
+            state = state.model_copy(update={"incident": incident})
+        # No await between reading and writing: detect writes the same key.
+        incident_states[brand] = {**states, signal: state.model_dump(mode="json")}
+        await publish(topics.incidents, brand, event)
 
 
 @app.agent(topics.incidents)
 async def route(stream):
-    """Send each incident change to every enabled channel."""
+    """Route each incident change to its receivers: grouping, inhibition, silences, quiet hours, dedup."""
     async for value in stream:
         event = IncidentEvent.model_validate_json(value)
-        for channel in notifiers:
-            notification = Notification(channel=channel, event=event)
-            await publish(topics.notifications, notification.key, notification)
+        brand = event.incident.brand
+        state, released = dispatcher.on_event(_dispatch_of(brand), event, utc_now(), current_silences())
+        dispatch_states[brand] = state.model_dump(mode="json")
+        await _send_outbound(released)
 
 
-@app.agent(topics.notifications)
-async def deliver(stream):
-    """Deliver each notification once per channel, editing what the channel already shows."""
+@app.timer(interval=TICK_SECONDS)
+async def flush_groups() -> None:
+    """Let out what waited: group waits and intervals over, quiet hours ended, reminders due."""
+    if app.rebalancing or app.in_recovery:
+        return
+    await _flush(dispatch_states, owned(topics.INCIDENTS), _flush_dispatch, _send_outbound)
+
+
+def _flush_dispatch(brand: str, now: datetime) -> list[Outbound]:
+    state = _dispatch_of(brand)
+    wakeup = state.next_wakeup()
+    if wakeup is None or wakeup > now:
+        return []
+    state, released = dispatcher.due(state, now, current_silences())
+    dispatch_states[brand] = state.model_dump(mode="json")
+    return released
+
+
+def _dispatch_of(brand: str) -> BrandDispatch:
+    stored = dispatch_states.get(brand)
+    return BrandDispatch.model_validate(stored) if stored else BrandDispatch()
+
+
+async def _send_outbound(released: list[Outbound]) -> None:
+    for outbound in released:
+        await publish(topics.outbound, outbound.receiver, outbound)
+
+
+@app.agent(topics.outbound)
+async def throttle(stream):
+    """Hold back what exceeds a receiver's frequency cap; pass the rest to the receiver's own topic."""
     async for value in stream:
-        notification = Notification.model_validate_json(value)
-        notifier = notifiers.get(notification.channel)
-        if notifier is None:
-            log.warning("No %s channel configured on this worker; skipped %s", notification.channel, notification.key)
+        outbound = Outbound.model_validate_json(value)
+        stored = cap_states.get(outbound.receiver)
+        state, released = capper.offer(CapState.model_validate(stored) if stored else CapState(), outbound, utc_now())
+        cap_states[outbound.receiver] = state.model_dump(mode="json")
+        await _send_notifications(released)
+
+
+@app.timer(interval=TICK_SECONDS)
+async def flush_caps() -> None:
+    if app.rebalancing or app.in_recovery:
+        return
+    await _flush(cap_states, owned(topics.OUTBOUND), _flush_cap, _send_notifications)
+
+
+def _flush_cap(receiver: str, now: datetime) -> list[Outbound]:
+    stored = cap_states.get(receiver)
+    state = CapState.model_validate(stored) if stored else CapState()
+    wakeup = state.next_wakeup(settings.routing.frequency_caps.get(receiver))
+    if wakeup is None or wakeup > now:
+        return []
+    state, released = capper.due(state, receiver, now)
+    cap_states[receiver] = state.model_dump(mode="json")
+    return released
+
+
+async def _flush(table, partitions: set[int], flush_one: Callable, send: Callable) -> None:
+    now = utc_now()
+    for key in table.keys():
+        if topics.partition_of(key) in partitions:
+            await send(flush_one(key, now))
+
+
+async def _send_notifications(released: list[Outbound]) -> None:
+    for outbound in released:
+        if outbound.receiver not in notifiers:
+            log.error("No receiver named %s is enabled; %s dropped", outbound.receiver, outbound.event.change)
             continue
-        stored = receipts.get(notification.key)
-        previous = Receipt.model_validate(stored) if stored else None
-        if previous is not None and previous.covers(notification):
-            continue
+        await publish(topics.notifications_for(outbound.receiver), outbound.notification().key, outbound)
+
+
+def deliverer(receiver: str):
+    """The agent delivering one receiver's notifications, once each and in order.
+
+    A channel that is down holds up its own topic only: the agent retries until the
+    channel is back (nothing is lost, and the offsets are not committed meanwhile),
+    while the other receivers' agents carry on. A notification the channel refuses
+    for good goes to the undeliverable topic with the reason.
+    """
+    notifier = notifiers[receiver]
+
+    async def deliver(stream):
+        async for value in stream:
+            outbound = Outbound.model_validate_json(value)
+            notification = outbound.notification()
+            stored = receipts.get(notification.key)
+            previous = Receipt.model_validate(stored) if stored else None
+            if previous is not None and previous.covers(notification) and not outbound.reminder:
+                continue
+            receipt = await _deliver_until_done(notifier, notification, previous, outbound)
+            if receipt is not None:
+                receipts[notification.key] = receipt.model_dump(mode="json")
+
+    deliver.__name__ = deliver.__qualname__ = f"deliver_{receiver.replace('-', '_')}"
+    return deliver
+
+
+async def _deliver_until_done(notifier, notification, previous, outbound: Outbound) -> Receipt | None:
+    pause = settings.redelivery_seconds
+    while True:
         try:
-            receipt = await notifier.deliver(notification, previous)
-        except BadbuzzError as error:
-            log.error("Delivery failed: %s", error)
-            continue
-        receipts[notification.key] = receipt.model_dump(mode="json")
+            return await notifier.deliver(notification, previous)
+        except DeliveryError as error:
+            if not error.retryable:
+                log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
+                await publish(topics.undeliverable, notification.channel, outbound)
+                return None
+            wait = max(pause, getattr(error, "retry_after", None) or 0.0)
+            log.warning(
+                "%s is unavailable (%s); trying %s again in %.0f s", notification.channel, error, notification.key, wait
+            )
+            await asyncio.sleep(wait)
+            pause = min(pause * 2, settings.max_redelivery_seconds)
+
+
+for _receiver in notifiers:
+    app.agent(topics.notifications_for(_receiver), name=f"badbuzz.deliver.{_receiver}")(deliverer(_receiver))

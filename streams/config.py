@@ -21,6 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from alerts.calendar import CampaignCalendar
 from detectors.signals import Signal
 
 CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
@@ -114,6 +115,14 @@ class Settings(BaseSettings):
         description="BADBUZZ_RELEARN_AFTER_SECONDS: an alert lasting this long is a new level, learnt again.",
     )
 
+    history_windows: int = Field(
+        180, ge=10, description="BADBUZZ_HISTORY_WINDOWS: windows of each signal an incident's chart shows."
+    )
+    calendar: CampaignCalendar = Field(
+        CampaignCalendar(),
+        description="Planned campaigns per brand (YAML): they re-baseline the volume signals instead of alerting.",
+    )
+
     # Alerts
     slack_bot_token: SecretStr | None = Field(
         None,
@@ -139,6 +148,12 @@ class Settings(BaseSettings):
     )
     runbook_urls: dict[str, str] = Field(
         {}, description="BADBUZZ_RUNBOOK_URLS: JSON object, brand → its crisis playbook's URL."
+    )
+    redelivery_seconds: float = Field(
+        5.0, gt=0, description="BADBUZZ_REDELIVERY_SECONDS: first wait before trying a channel that is down again."
+    )
+    max_redelivery_seconds: float = Field(
+        300.0, gt=0, description="BADBUZZ_MAX_REDELIVERY_SECONDS: the longest wait between two tries."
     )
     console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
 

@@ -45,9 +45,13 @@ class StateTable:
 
 #: brand → :meth:`streams.windows.BrandWindows.state`
 brand_windows = StateTable("brand-windows")
-#: brand → :class:`detectors.watch.SeriesWatch`, pickled: river detectors pickle, by river's design.
-series_watches = StateTable("series-watches", dumps=pickle.dumps, loads=pickle.loads)
+#: brand → :class:`detectors.brand.BrandWatch`, pickled: river detectors pickle, by river's design.
+brand_watches = StateTable("brand-watches", dumps=pickle.dumps, loads=pickle.loads)
 #: brand → {signal: :class:`alerts.incidents.IncidentState`}
 incident_states = StateTable("incident-states")
-#: channel|dedup key → :class:`alerts.delivery.Receipt`
+#: brand → :class:`alerts.dispatch.BrandDispatch`
+dispatch_states = StateTable("dispatch-states")
+#: receiver → :class:`alerts.frequency_cap.CapState`
+cap_states = StateTable("cap-states")
+#: receiver|dedup key → :class:`alerts.delivery.Receipt`
 receipts = StateTable("receipts")

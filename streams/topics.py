@@ -1,14 +1,17 @@
 """The topics, in the order a mention travels through them.
 
-Collectors may key raw mentions as they like; accepted mentions (validated, and
-later enriched) are re-keyed by brand. Every topic from there on is keyed so that
-what must be handled together lands on one partition: accepted mentions and
-window counts by brand, incidents by dedup key,
-notifications by channel and dedup key. Scaling out is running more workers,
-up to the partition count.
+Collectors may key raw mentions as they like; accepted mentions (validated and
+enriched) are re-keyed by brand. Every topic from there on is keyed so that what
+must be handled together lands on one partition: accepted mentions, relabels,
+window counts, incidents and people's feedback by brand (inhibition compares a
+brand's incidents), outbound notifications by receiver (frequency caps are per
+receiver), each receiver's notifications by receiver and dedup key. Scaling out
+is running more workers, up to the partition count.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from kafka.partitioner import murmur2
 
@@ -17,11 +20,24 @@ from streams.app import app, settings
 MENTIONS = "badbuzz.mentions"
 ACCEPTED = "badbuzz.mentions.accepted"
 DEAD_LETTERS = "badbuzz.mentions.dead-letter"
+RELABELS = "badbuzz.relabels"
 WINDOW_COUNTS = "badbuzz.window-counts"
 INCIDENTS = "badbuzz.incidents"
+FEEDBACK = "badbuzz.incident-feedback"
+OUTBOUND = "badbuzz.notifications.outbound"
 NOTIFICATIONS = "badbuzz.notifications"
+UNDELIVERABLE = "badbuzz.notifications.dead-letter"
 
-ALL = (MENTIONS, ACCEPTED, DEAD_LETTERS, WINDOW_COUNTS, INCIDENTS, NOTIFICATIONS)
+
+def notifications_topic(receiver: str) -> str:
+    """Each receiver has its own topic, so a channel that is down holds up only its own deliveries."""
+    return f"{NOTIFICATIONS}.{receiver}"
+
+
+def all_topics(receivers: Iterable[str]) -> tuple[str, ...]:
+    """Every topic the pipeline reads or writes with ``receivers`` configured."""
+    fixed = (MENTIONS, ACCEPTED, DEAD_LETTERS, RELABELS, WINDOW_COUNTS, INCIDENTS, FEEDBACK, OUTBOUND, UNDELIVERABLE)
+    return fixed + tuple(notifications_topic(receiver) for receiver in receivers)
 
 
 def _topic(name: str):
@@ -40,9 +56,16 @@ def _topic(name: str):
 mentions = _topic(MENTIONS)
 accepted = _topic(ACCEPTED)
 dead_letters = _topic(DEAD_LETTERS)
+relabels = _topic(RELABELS)
 window_counts = _topic(WINDOW_COUNTS)
 incidents = _topic(INCIDENTS)
-notifications = _topic(NOTIFICATIONS)
+feedback = _topic(FEEDBACK)
+outbound = _topic(OUTBOUND)
+undeliverable = _topic(UNDELIVERABLE)
+
+
+def notifications_for(receiver: str):
+    return _topic(notifications_topic(receiver))
 
 
 def partition_of(key: str) -> int:
