@@ -26,12 +26,14 @@ from streams.errors import BadbuzzError, InvalidMention
 from streams.records import Mention, WindowCount
 from streams.tables import brand_windows, incident_states, receipts, series_watches
 from streams.validation import dead_letter, decode_mention
+from streams.views import metrics
 from streams.windows import BrandWindows
 
 log = logging.getLogger(__name__)
 
 tracker = IncidentTracker(resolve_after=settings.resolve_after_windows)
 notifiers = notifiers_from(settings)
+metrics.declare_channels(notifiers)
 
 
 async def publish(topic, key: str, record: BaseModel) -> None:
@@ -42,12 +44,14 @@ async def publish(topic, key: str, record: BaseModel) -> None:
 async def accept(stream):
     """Validate raw mentions; re-key the valid ones by brand, dead-letter the rest with the reason."""
     async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+        metrics.batch("accept", len(events))
         for event in events:
             message = event.message
             try:
                 mention = decode_mention(event.value, max_bytes=settings.max_message_bytes, brands=settings.brands)
             except InvalidMention as error:
                 log.warning("Dead-lettered %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
+                metrics.dead_letter(error.reason)
                 letter = dead_letter(
                     error,
                     topic=message.topic,
@@ -59,12 +63,14 @@ async def accept(stream):
                 await publish(topics.dead_letters, letter.reason, letter)
                 continue
             await publish(topics.accepted, mention.brand, mention)
+            metrics.count_mention(mention, now=time.time())
 
 
 @app.agent(topics.accepted)
 async def count(stream):
     """Count accepted mentions in per-brand tumbling windows; emit each window as it closes."""
     async for values in stream.take(settings.batch_size, within=settings.batch_seconds):
+        metrics.batch("count", len(values))
         now = time.time()
         by_brand: dict[str, list[Mention]] = defaultdict(list)
         for value in values:
@@ -103,6 +109,7 @@ async def _close_windows(windows: BrandWindows, now: float) -> None:
     # repeats a window rather than losing one.
     for closed in windows.close(now=now):
         await publish(topics.window_counts, closed.brand, closed)
+        metrics.window_closed(closed)
     brand_windows[windows.brand] = windows.state()
 
 
@@ -115,11 +122,13 @@ async def detect(stream):
             make_detector(settings.detector), threshold=settings.threshold, min_value=settings.min_volume
         )
         judgement = watch.observe(window.volume)
+        metrics.judged(window.brand, Signal.VOLUME, judgement, threshold=settings.threshold)
         series_watches[window.brand] = watch
         # Keyed by brand, like the window counts, so both live on the same partition.
         states = incident_states.get(window.brand) or {}
         state = IncidentState.model_validate(states.get(Signal.VOLUME, {}))
         state, event = tracker.step(state, Signal.VOLUME, window, judgement)
+        metrics.incident_tracked(window.brand, Signal.VOLUME, state, event)
         incident_states[window.brand] = {**states, Signal.VOLUME: state.model_dump(mode="json")}
         if event is not None:
             await publish(topics.incidents, dedup_key(window.brand, Signal.VOLUME), event)
@@ -152,5 +161,7 @@ async def deliver(stream):
             receipt = await notifier.deliver(notification, previous)
         except BadbuzzError as error:
             log.error("Delivery failed: %s", error)
+            metrics.notification_failed(notification.channel)
             continue
         receipts[notification.key] = receipt.model_dump(mode="json")
+        metrics.notification_sent(notification.channel)

@@ -39,7 +39,7 @@ def worker(
     """Run a stream worker (as many as the topics have partitions share the work)."""
     from faust.worker import Worker
 
-    from streams import topics
+    from streams import topics, views  # noqa: F401  (views: the worker's /metrics page)
     from streams.agents import app
     from streams.broker import ensure_topics
     from streams.config import get_settings

@@ -1,0 +1,60 @@
+"""The worker's web pages, on Faust's web server (``BADBUZZ_WEB_PORT``): ``/metrics`` for Prometheus.
+
+The worker's :class:`~streams.metrics.Metrics` live here, on a registry of their own
+(not prometheus-client's global one, which a library could fill with its own series).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from streams import topics
+from streams.app import app, settings
+from streams.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+#: The languages the ``language`` label keeps; until the settings name the configured
+#: languages, the simulator's and the sentiment models' two.
+LANGUAGES = ("en", "fr")
+#: Seconds between two samples of the consumer lag.
+LAG_SAMPLE_SECONDS = 5.0
+
+
+def brand_owned(brand: str) -> bool:
+    """Whether this worker owns the brand's partition: brands are keys of accepted mentions."""
+    owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.ACCEPTED}
+    return topics.partition_of(brand) in owned
+
+
+registry = CollectorRegistry()
+metrics = Metrics(registry, brands=settings.brands, languages=LANGUAGES, brand_owned=brand_owned)
+
+if not settings.brands:
+    log.warning("BADBUZZ_BRANDS is empty: metrics count every brand as 'other' and export no per-brand gauges")
+
+
+@app.page("/metrics")
+async def metrics_page(web, request):
+    """Prometheus' text exposition of this worker's metrics."""
+    # As a header: aiohttp refuses a charset inside its content_type argument.
+    return web.bytes(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@app.timer(interval=LAG_SAMPLE_SECONDS)
+async def sample_consumer_lag() -> None:
+    """Messages behind the end of each assigned partition: growing lag means the workers cannot keep up."""
+    if app.rebalancing:
+        return
+    consumer = app.consumer
+    lags = []
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            continue
+        position = await consumer.position(tp)
+        if position is not None:
+            lags.append((tp.topic, tp.partition, highwater - position))
+    metrics.consumer_lags(lags)
