@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from streams import topics
 from streams.app import app, settings
@@ -29,7 +36,12 @@ def brand_owned(brand: str) -> bool:
     return topics.partition_of(brand) in owned
 
 
+# A counter's creation time as a series of its own doubles what Prometheus stores, for nothing here.
+disable_created_metrics()
 registry = CollectorRegistry()
+# CPU, memory and file descriptors of the worker, beside what it counts.
+ProcessCollector(registry=registry)
+PlatformCollector(registry=registry)
 metrics = Metrics(registry, brands=settings.brands, languages=LANGUAGES, brand_owned=brand_owned)
 
 if not settings.brands:
