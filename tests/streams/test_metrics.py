@@ -103,9 +103,9 @@ def test_labels_never_grow_from_input(registry, metrics):
         metrics.window_closed(window(brand=f"brand-{i}"))
     exposition = generate_latest(registry).decode()
     assert "brand-" not in exposition
-    brands = {s.labels.get("brand") for family in text_string_to_metric_families(exposition) for s in family.samples} - {
-        None
-    }
+    brands = {
+        s.labels.get("brand") for family in text_string_to_metric_families(exposition) for s in family.samples
+    } - {None}
     assert brands <= {"nuvola", "velocia", "other"}
     assert sample(
         registry, "badbuzz_mentions_total", brand="other", sentiment="unscored", language="und", platform="x",
