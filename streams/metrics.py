@@ -149,6 +149,8 @@ class Metrics:
             "Mentions accepted, by brand, sentiment, language, platform and kind.",
             ("brand", "sentiment", "language", "platform", "kind"),
         )
+        # The hot path's series, by label values: prometheus-client's own lookup costs more than the increment.
+        self._mention_series: dict[tuple[str, ...], Counter] = {}
         self.dead_letters = counter(
             "badbuzz_dead_letters", "Raw messages sent to the dead-letter topic, by reason.", ("reason",)
         )
@@ -276,13 +278,17 @@ class Metrics:
             kind_label = MentionKind(kind)
         else:
             kind_label = MentionKind.REPOST if mention.is_repost else MentionKind.ORIGINAL
-        self.mentions.labels(
-            brand=self.brand_label(mention.brand),
-            sentiment=sentiment,
-            language=self.language_label(language),
-            platform=mention.platform,
-            kind=kind_label,
-        ).inc()
+        labels = (
+            self.brand_label(mention.brand),
+            sentiment,
+            self.language_label(language),
+            mention.platform,
+            kind_label,
+        )
+        series = self._mention_series.get(labels)
+        if series is None:
+            series = self._mention_series[labels] = self.mentions.labels(*labels)
+        series.inc()
         self.event_lag.observe(max(0.0, now - mention.created_at.timestamp()))
 
     def dead_letter(self, reason: RejectReason) -> None:
