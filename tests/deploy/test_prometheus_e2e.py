@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from streams.broker import free_port
 from streams.feed import MentionProducer, simulate
@@ -197,6 +198,8 @@ def test_every_dashboard_and_rule_query_returns_data_from_a_live_worker(
         end = time.time()
         scenario = time.monotonic() - began
 
+        with urllib.request.urlopen(f"http://127.0.0.1:{worker.env['BADBUZZ_WEB_PORT']}/metrics") as response:
+            assert response.headers["Content-Type"] == CONTENT_TYPE_LATEST
         values = variable_values(prometheus, start, end)
         substitutions = dict(
             rate_interval=f"{4 * SCRAPE_SECONDS}s", range_=f"{math.ceil(end - start)}s", interval=f"{SCRAPE_SECONDS}s"
