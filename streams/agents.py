@@ -50,6 +50,7 @@ from streams.tables import (
     receipts,
 )
 from streams.validation import dead_letter, decode_mention
+from streams.views import metrics
 from streams.windows import BrandWindows
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ tracker = IncidentTracker()
 dispatcher = Dispatcher(settings.routing)
 capper = FrequencyCapper(settings.routing.frequency_caps)
 notifiers = {receiver.name: notifier_for(receiver, settings) for receiver in settings.enabled_receivers}
+metrics.declare_channels(notifiers)
 #: How often the timers look for windows to close and notifications whose wait is over.
 TICK_SECONDS = max(1.0, min(5.0, settings.window_seconds / 6))
 
@@ -81,12 +83,14 @@ async def accept(stream):
     """Validate raw mentions and enrich the valid ones; re-key them by brand, dead-letter the rest."""
     loop = asyncio.get_running_loop()
     async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+        metrics.batch("accept", len(events))
         valid = []
         for event in events:
             message = event.message
             try:
                 valid.append(decode_mention(event.value, max_bytes=settings.max_message_bytes, brands=settings.brands))
             except InvalidMention as error:
+                metrics.dead_letter(error.reason)
                 log.warning("Dead-lettered %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
                 letter = dead_letter(
                     error,
@@ -107,6 +111,7 @@ async def accept(stream):
 async def count(stream):
     """Tell reposts, copies and bots apart, and count mentions per brand in tumbling windows."""
     async for values in stream.take(settings.batch_size, within=settings.batch_seconds):
+        metrics.batch("count", len(values))
         now = time.time()
         by_brand: dict[str, list[EnrichedMention]] = defaultdict(list)
         for value in values:
@@ -117,6 +122,7 @@ async def count(stream):
             windows = _windows_of(brand)
             for mention, verdict in zip(mentions, judge.judge(mentions)):
                 windows.add(mention, now=now, kind=verdict.kind, suspected_bot=verdict.suspected_bot)
+                metrics.count_mention(mention, kind=verdict.kind, suspected_bot=verdict.suspected_bot, now=now)
             save_judge(brand, judge)
             await _close_windows(windows, now)
 
@@ -147,6 +153,7 @@ async def _close_windows(windows: BrandWindows, now: float) -> None:
     # repeats a window rather than losing one.
     for closed in windows.close(now=now):
         await publish(topics.window_counts, closed.brand, closed)
+        metrics.window_closed(closed, negative_share=closed.negative_share)
     brand_windows[windows.brand] = windows.state()
 
 
@@ -176,6 +183,8 @@ async def detect(stream):
         campaigning = {s for s in Signal if settings.calendar.suppressing(brand, s, window.end) is not None}
         verdict = watch.observe(window, relaxed=campaigning)
         brand_watches[brand] = watch
+        for signal, judgement in verdict.judgements.items():
+            metrics.judged(brand, signal, judgement, threshold=watch.watches[signal].threshold)
         states = incident_states.get(brand) or {}
         events = []
         for signal in settings.alert_signals:
@@ -192,6 +201,7 @@ async def detect(stream):
                 runbook_url=settings.runbook_urls.get(brand),
             )
             state, event = tracker.step(state, signal, window, judgement, context)
+            metrics.incident_tracked(brand, signal, state, event)
             states[signal] = state.model_dump(mode="json")
             if event is not None:
                 events.append(event)
@@ -331,6 +341,7 @@ def deliverer(receiver: str):
             receipt = await _deliver_until_done(notifier, notification, previous, outbound)
             if receipt is not None:
                 receipts[notification.key] = receipt.model_dump(mode="json")
+                metrics.notification_sent(receiver)
 
     deliver.__name__ = deliver.__qualname__ = f"deliver_{receiver.replace('-', '_')}"
     return deliver
@@ -342,6 +353,7 @@ async def _deliver_until_done(notifier, notification, previous, outbound: Outbou
         try:
             return await notifier.deliver(notification, previous)
         except DeliveryError as error:
+            metrics.notification_failed(notification.channel)
             if not error.retryable:
                 log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
                 await publish(topics.undeliverable, notification.channel, outbound)

@@ -39,12 +39,12 @@ def worker(
     """Run a stream worker (as many as the topics have partitions share the work)."""
     from faust.worker import Worker
 
-    from streams import topics
-    from streams.agents import app
+    from streams import topics, views  # noqa: F401  (views: the worker's web pages)
+    from streams.agents import app, notifiers
     from streams.broker import ensure_topics
     from streams.config import get_settings
 
-    ensure_topics(get_settings(), topics.ALL)
+    ensure_topics(get_settings(), topics.all_topics(notifiers))
     # Incidents print on stdout: Faust must not turn it into log lines.
     Worker(app, loglevel=loglevel, quiet=quiet, redirect_stdouts=False).execute_from_commandline()
 

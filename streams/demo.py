@@ -37,7 +37,7 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
         from streams import topics
 
         settings = get_settings()
-        ensure_topics(settings, topics.ALL)
+        ensure_topics(settings, topics.all_topics(receiver.name for receiver in settings.enabled_receivers))
         worker = WorkerProcess(dict(os.environ), loglevel="error").start()
         try:
             crisis = Crisis(brand=CRISIS_BRAND, starts_at=utc_now().replace(microsecond=0) + crisis_after)

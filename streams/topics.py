@@ -17,6 +17,8 @@ from kafka.partitioner import murmur2
 
 from streams.app import app, settings
 
+#: Every badbuzz topic's name starts so; the tables' changelogs are named after the app instead.
+PREFIX = "badbuzz."
 MENTIONS = "badbuzz.mentions"
 ACCEPTED = "badbuzz.mentions.accepted"
 DEAD_LETTERS = "badbuzz.mentions.dead-letter"
