@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,13 +40,21 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    failed: bool = False
+    at: float = field(default_factory=time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
+RECORDED = web.RequestKey("recorded", Request)
+
+
 class FakeServer:
-    """Subclasses add their routes in :meth:`routes`; failures are answered before the routes run."""
+    """Subclasses add their routes in :meth:`routes`; failures are answered before the routes run.
+
+    Handlers find the request as recorded (its body already read) in ``request[RECORDED]``.
+    """
 
     name = "fake"
 
@@ -71,8 +80,12 @@ class FakeServer:
     @web.middleware
     async def _record_and_fail(self, request: web.Request, handler) -> web.StreamResponse:
         body = await request.read()
-        self.requests.append(Request(request.method, request.path, dict(request.query), dict(request.headers), body))
         failure = self.down or (self.failures.popleft() if self.failures else None)
+        recorded = Request(
+            request.method, request.path, dict(request.query), dict(request.headers), body, failed=failure is not None
+        )
+        self.requests.append(recorded)
+        request[RECORDED] = recorded
         if failure is None:
             return await handler(request)
         if failure.delay:
