@@ -236,7 +236,9 @@ def plain_text(event: IncidentEvent, post_chars: int = 280) -> str:
     """The whole context as plain text: email bodies, alert descriptions."""
     incident = event.incident
     context = incident.context
-    lines = [incident.headline(), "", deviation(incident).capitalize() + ".", change_note(event)]
+    lines = [incident.headline(), "", deviation(incident).capitalize() + "."]
+    if event.change is not Change.OPENED:
+        lines.append(change_note(event))
     progress = state(incident)
     if progress:
         lines.append(progress + ".")
