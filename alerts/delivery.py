@@ -68,6 +68,10 @@ class Notifier(Protocol):
 
     async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt: ...
 
+    async def close(self) -> None:
+        """Release what the notifier holds (HTTP sessions) at the worker's shutdown."""
+        ...
+
 
 class Outcome(StrEnum):
     """What became of one delivery, or one attempt of it (a bounded set: safe as a metric label)."""

@@ -149,6 +149,9 @@ class SlackNotifier:
                 raise self._failure(event, error) from error
         return Receipt.of(notification, ref)
 
+    async def close(self) -> None:
+        """Nothing held: slack-sdk's client opens a session per request."""
+
     async def _post(self, event: IncidentEvent) -> dict[str, str]:
         await self.pacer.wait(self.config.channel)
         response = await self.client.chat_postMessage(
