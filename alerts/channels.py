@@ -1,19 +1,31 @@
-"""The notification channels a worker delivers to, as configured."""
+"""The notification channels a worker delivers to, as configured: one notifier per receiver."""
 
 from __future__ import annotations
 
-from alerts.console import ConsoleNotifier
-from alerts.delivery import Notifier
-from alerts.slack import SlackNotifier, client_from
+from concurrent.futures import Executor
+
+from alerts.delivery import Notifier, Observer
+from alerts.receivers import notifier_for
+from alerts.slack import Pacer
 from streams.config import Settings
 
 
-def notifiers_from(settings: Settings) -> dict[str, Notifier]:
-    """Every enabled channel by name; Slack needs both a token and a channel."""
-    notifiers: dict[str, Notifier] = {}
-    if settings.console_alerts:
-        notifiers["console"] = ConsoleNotifier()
-    if settings.slack_enabled:
-        assert settings.slack_channel is not None
-        notifiers["slack"] = SlackNotifier(client_from(settings), settings.slack_channel)
-    return notifiers
+def notifiers_from(
+    settings: Settings,
+    *,
+    observe: Observer | None = None,
+    executor: Executor | None = None,
+) -> dict[str, Notifier]:
+    """Every receiver's notifier by receiver name; Slack receivers share one pacer."""
+    pacer = Pacer()
+    return {
+        receiver.name: notifier_for(
+            receiver,
+            slack_token=settings.slack_bot_token,
+            slack_base_url=settings.slack_base_url,
+            pacer=pacer,
+            observe=observe,
+            executor=executor,
+        )
+        for receiver in settings.enabled_receivers
+    }

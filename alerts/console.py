@@ -1,51 +1,91 @@
-"""Incidents on the worker's terminal: what the demo shows, and a fallback with no Slack."""
+"""Incidents on the worker's terminal: what the demo shows, and a fallback with no other channel."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from alerts.delivery import Notification, Receipt
+from alerts import facts
+from alerts.delivery import Meter, Notification, Observer, Receipt
 from alerts.incidents import Change, Incident, IncidentStatus
 from detectors.severity import Severity
 
 STYLES = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red"}
+#: The terminal shows fewer posts than Slack: it is read at a glance, beside the logs.
+CONSOLE_POSTS = 3
+CONSOLE_TERMS = 5
+CONSOLE_AUTHORS = 3
+
+
+class ConsoleConfig(BaseModel):
+    """The worker's terminal (nothing to configure)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class ConsoleNotifier:
     name = "console"
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, *, name: str = "console", observe: Observer | None = None):
+        self.name = name
         self.console = console or Console(stderr=False)
+        self.meter = Meter(name, observe)
 
     async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt:
-        self.console.print(render(notification.event.change, notification.event.incident))
-        incident = notification.event.incident
-        return Receipt(opened_at=incident.opened_at, revision=incident.revision)
+        with self.meter.delivery():
+            self.console.print(render(notification.event.change, notification.event.incident))
+        return Receipt.of(notification)
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
 
 def render(change: Change, incident: Incident) -> Panel:
     resolved = incident.status is IncidentStatus.RESOLVED
     style = "green" if resolved else STYLES[incident.severity]
-    facts = Text()
+    context = incident.context
+    facts_text = Text()
     if resolved:
-        facts.append(f"Peak {incident.what_spiked(incident.peak)}, {incident.baseline_text()}.\n")
-        facts.append(f"Lasted {incident.lasted()}, from {incident.opened_at:%H:%M} UTC.\n")
+        facts_text.append(f"Peak {incident.what_spiked(incident.peak)}, {incident.baseline_text()}.\n")
+        facts_text.append(f"Lasted {incident.lasted()}, from {incident.opened_at:%H:%M} UTC.\n")
     else:
-        facts.append(f"{incident.what_spiked()}, {incident.baseline_text()}.\n", style="bold")
-        facts.append(
+        facts_text.append(f"{incident.what_spiked()}, {incident.baseline_text()}.\n", style="bold")
+        negative = facts.negative_share(incident)
+        if negative:
+            facts_text.append(f"{negative}.\n", style="bold")
+        facts_text.append(
             f"Score {incident.current.score:.1f} · window {incident.current.window_start:%H:%M}–"
             f"{incident.current.window_end:%H:%M} UTC · open since {incident.opened_at:%H:%M} UTC · "
             f"peak {incident.peak.value:,.0f}\n"
         )
-    facts.append(f"Incident {incident.dedup_key} · {change}", style="dim")
+    lines = [
+        ("Terms", " · ".join(facts.term_phrase(term) for term in context.emerging_terms[:CONSOLE_TERMS])),
+        ("Authors", " · ".join(facts.author_phrase(author) for author in context.top_authors[:CONSOLE_AUTHORS])),
+        (
+            "Mix",
+            " | ".join(
+                part
+                for part in (facts.mix(context.languages), facts.mix(context.platforms), facts.amplification(context))
+                if part
+            ),
+        ),
+        ("Links", " · ".join(f"{label} {url}" for label, url in facts.links(context).items())),
+    ]
+    for label, value in lines:
+        if value:
+            facts_text.append(f"{label}: ", style="dim")
+            facts_text.append(f"{value}\n")
+    progress = facts.state(incident)
+    footer = f"Incident {incident.dedup_key} · {change}" + (f" · {progress}" if progress else "")
+    facts_text.append(footer, style="dim")
     posts = [
         Text.assemble(
             (f"@{post.author}", "bold"),
             f" ({post.followers:,} followers, {post.platform}): ",
-            post.text.replace("\n", " "),
+            facts.clip(" ".join(post.text.split()), 160),
         )
-        for post in ([] if resolved else incident.context.top_posts)
+        for post in ([] if resolved else facts.top_posts(incident)[:CONSOLE_POSTS])
     ]
-    return Panel(Group(facts, *posts), title=incident.headline(), border_style=style, title_align="left")
+    return Panel(Group(facts_text, *posts), title=incident.headline(), border_style=style, title_align="left")

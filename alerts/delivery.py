@@ -1,17 +1,26 @@
-"""What the notifiers share: the notification they receive and the receipt they leave."""
+"""What the notifiers share: the notification they receive, the receipt they leave, how they retry."""
 
 from __future__ import annotations
 
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.incidents import IncidentEvent
+from streams.errors import ChannelUnavailable, DeliveryError
+
+T = TypeVar("T")
 
 
 class Notification(BaseModel):
-    """One incident change for one channel."""
+    """One incident change for one channel (a receiver, by name)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -33,6 +42,11 @@ class Receipt(BaseModel):
     revision: int
     ref: dict[str, str] = {}
 
+    @classmethod
+    def of(cls, notification: Notification, ref: dict[str, str] | None = None) -> Receipt:
+        incident = notification.event.incident
+        return cls(opened_at=incident.opened_at, revision=incident.revision, ref=ref or {})
+
     def covers(self, notification: Notification) -> bool:
         """Whether this change was delivered already (a redelivery after a worker restart)."""
         incident = notification.event.incident
@@ -43,8 +57,97 @@ class Receipt(BaseModel):
 
 
 class Notifier(Protocol):
-    """A channel: delivers a notification, given the receipt of the incident's previous one."""
+    """A channel: delivers a notification, given the receipt of the incident's previous one.
+
+    ``deliver`` raises :class:`~streams.errors.ChannelUnavailable` when the channel is
+    down after the notifier's own retries (keep the notification, try later) and
+    :class:`~streams.errors.DeliveryRejected` when it never will take it (dead-letter it).
+    """
 
     name: str
 
     async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt: ...
+
+    async def close(self) -> None:
+        """Release what the notifier holds (HTTP sessions) at the worker's shutdown."""
+        ...
+
+
+class Outcome(StrEnum):
+    """What became of one delivery, or one attempt of it (a bounded set: safe as a metric label)."""
+
+    SENT = "sent"
+    RETRIED = "retried"
+    FAILED = "failed"
+
+
+#: Told the channel (receiver name) and outcome of every delivery and retry, e.g. to count them.
+Observer = Callable[[str, Outcome], None]
+
+
+@dataclass(frozen=True)
+class Meter:
+    """Reports a notifier's deliveries and retries to an optional observer."""
+
+    channel: str
+    observe: Observer | None = None
+
+    def count(self, outcome: Outcome) -> None:
+        if self.observe is not None:
+            self.observe(self.channel, outcome)
+
+    @contextmanager
+    def delivery(self) -> Iterator[None]:
+        try:
+            yield
+        except DeliveryError:
+            self.count(Outcome.FAILED)
+            raise
+        self.count(Outcome.SENT)
+
+
+class RetryPolicy(BaseModel):
+    """How hard a notifier tries before handing a transient failure back to the delivery agent.
+
+    The agent keeps what a notifier gives up on and retries it later, so a few quick
+    attempts here are enough: a long wait would hold up the channel's other deliveries.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    attempts: int = Field(4, ge=1, description="Tries of one request, the first included.")
+    backoff: float = Field(0.5, ge=0, description="Seconds before the first retry; doubles at each retry.")
+    max_backoff: float = Field(10.0, ge=0, description="Longest wait between two tries.")
+    max_retry_after: float = Field(
+        30.0, ge=0, description="Longest Retry-After honoured here; a longer one is left to the delivery agent."
+    )
+    timeout: float = Field(10.0, gt=0, description="Seconds one request may take.")
+
+    def delay(self, retry: int, retry_after: float | None) -> float | None:
+        """Seconds before retry number ``retry`` (0-based), or ``None`` to give up now.
+
+        >>> RetryPolicy(backoff=1.0).delay(0, retry_after=3.0)
+        3.0
+        >>> RetryPolicy(max_retry_after=30).delay(0, retry_after=120.0) is None
+        True
+        >>> 0.5 <= RetryPolicy(backoff=1.0).delay(1, retry_after=None) <= 2.0
+        True
+        """
+        if retry_after is not None:
+            return retry_after if retry_after <= self.max_retry_after else None
+        # Equal jitter: workers that failed together do not all come back together.
+        ceiling = min(self.max_backoff, self.backoff * 2**retry)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    async def run(self, attempt: Callable[[], Awaitable[T]], meter: Meter) -> T:
+        """``attempt()`` until it succeeds, raises anything but :class:`ChannelUnavailable`, or tries run out."""
+        for retry in range(self.attempts):
+            try:
+                return await attempt()
+            except ChannelUnavailable as error:
+                delay = self.delay(retry, error.retry_after) if retry + 1 < self.attempts else None
+                if delay is None:
+                    raise
+            meter.count(Outcome.RETRIED)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")

@@ -27,11 +27,11 @@ from pydantic import BaseModel
 
 from alerts.actions import apply
 from alerts.context import context_of, dashboard_url
-from alerts.delivery import Receipt
+from alerts.delivery import Outcome, Receipt
 from alerts.dispatch import BrandDispatch, Dispatcher, Outbound
 from alerts.frequency_cap import CapState, FrequencyCapper
 from alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
-from alerts.receivers import notifier_for
+from alerts.channels import notifiers_from
 from detectors.brand import BrandWatch
 from detectors.signals import Signal, make_watch
 from streams import topics
@@ -57,9 +57,19 @@ log = logging.getLogger(__name__)
 
 enricher = Enricher.from_settings(settings)
 tracker = IncidentTracker()
-dispatcher = Dispatcher(settings.routing)
-capper = FrequencyCapper(settings.routing.frequency_caps)
-notifiers = {receiver.name: notifier_for(receiver, settings) for receiver in settings.enabled_receivers}
+dispatcher = Dispatcher(settings.routes)
+capper = FrequencyCapper(settings.routes.frequency_caps)
+
+
+def count_delivery(channel: str, outcome: Outcome) -> None:
+    {
+        Outcome.SENT: metrics.notification_sent,
+        Outcome.RETRIED: metrics.notification_retried,
+        Outcome.FAILED: metrics.notification_failed,
+    }[outcome](channel)
+
+
+notifiers = notifiers_from(settings, observe=count_delivery)
 metrics.declare_channels(notifiers)
 #: How often the timers look for windows to close and notifications whose wait is over.
 TICK_SECONDS = max(1.0, min(5.0, settings.window_seconds / 6))
@@ -297,7 +307,7 @@ async def flush_caps() -> None:
 def _flush_cap(receiver: str, now: datetime) -> list[Outbound]:
     stored = cap_states.get(receiver)
     state = CapState.model_validate(stored) if stored else CapState()
-    wakeup = state.next_wakeup(settings.routing.frequency_caps.get(receiver))
+    wakeup = state.next_wakeup(settings.routes.frequency_caps.get(receiver))
     if wakeup is None or wakeup > now:
         return []
     state, released = capper.due(state, receiver, now)
@@ -341,7 +351,6 @@ def deliverer(receiver: str):
             receipt = await _deliver_until_done(notifier, notification, previous, outbound)
             if receipt is not None:
                 receipts[notification.key] = receipt.model_dump(mode="json")
-                metrics.notification_sent(receiver)
 
     deliver.__name__ = deliver.__qualname__ = f"deliver_{receiver.replace('-', '_')}"
     return deliver
@@ -353,7 +362,6 @@ async def _deliver_until_done(notifier, notification, previous, outbound: Outbou
         try:
             return await notifier.deliver(notification, previous)
         except DeliveryError as error:
-            metrics.notification_failed(notification.channel)
             if not error.retryable:
                 log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
                 await publish(topics.undeliverable, notification.channel, outbound)
@@ -368,3 +376,9 @@ async def _deliver_until_done(notifier, notification, previous, outbound: Outbou
 
 for _receiver in notifiers:
     app.agent(topics.notifications_for(_receiver), name=f"badbuzz.deliver.{_receiver}")(deliverer(_receiver))
+
+
+@app.on_before_shutdown.connect
+async def close_notifiers(sender, **signal_arguments) -> None:
+    for notifier in notifiers.values():
+        await notifier.close()

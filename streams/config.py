@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -22,9 +22,14 @@ from pydantic_settings import (
 )
 
 from alerts.calendar import CampaignCalendar
+from alerts.receivers import CONSOLE, Receiver
+from alerts.routing import RoutingConfig
+from alerts.slack import SlackConfig
 from detectors.signals import Signal
 
 CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
+#: The receiver made of the single-channel Slack settings (SLACK_BOT_TOKEN and BADBUZZ_SLACK_CHANNEL).
+LEGACY_SLACK = "slack"
 
 
 class Settings(BaseSettings):
@@ -155,6 +160,14 @@ class Settings(BaseSettings):
     max_redelivery_seconds: float = Field(
         300.0, gt=0, description="BADBUZZ_MAX_REDELIVERY_SECONDS: the longest wait between two tries."
     )
+    receivers: tuple[Receiver, ...] = Field(
+        (),
+        description="Where incidents go (YAML): each a name and one channel (slack, pagerduty, opsgenie, "
+        "webhook, email).",
+    )
+    routing: RoutingConfig | None = Field(
+        None, description="Which receivers hear of which incidents, and when (YAML); default: every receiver."
+    )
     console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
 
     @classmethod
@@ -187,6 +200,35 @@ class Settings(BaseSettings):
         if value not in DETECTORS:
             raise ValueError(f"unknown detector {value!r}; choose one of {sorted(DETECTORS)}")
         return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        names = [receiver.name for receiver in self.enabled_receivers]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"receiver names must be unique: {', '.join(duplicates)} given twice")
+        if self.slack_bot_token is None and any(receiver.slack for receiver in self.receivers):
+            raise ValueError("Slack receivers need SLACK_BOT_TOKEN")
+        self.calendar.check_brands(self.brands)
+        if self.routing is None and not names:
+            raise ValueError("no receiver to route incidents to: keep the console or configure receivers")
+        if self.routing is not None:
+            self.routing.check_receivers(names)
+        return self
+
+    @property
+    def routes(self) -> RoutingConfig:
+        """The configured routing, or every incident to every receiver."""
+        return self.routing or RoutingConfig.broadcast(receiver.name for receiver in self.enabled_receivers)
+
+    @property
+    def enabled_receivers(self) -> tuple[Receiver, ...]:
+        """The console (unless turned off), the single Slack channel if set, then the configured receivers."""
+        built_in = [CONSOLE] if self.console_alerts else []
+        if self.slack_enabled:
+            assert self.slack_channel is not None
+            built_in.append(Receiver(name=LEGACY_SLACK, slack=SlackConfig(channel=self.slack_channel)))
+        return (*built_in, *self.receivers)
 
     @property
     def slack_enabled(self) -> bool:

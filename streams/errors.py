@@ -33,4 +33,32 @@ class InvalidMention(BadbuzzError):
 
 
 class DeliveryError(BadbuzzError):
-    """A notification channel refused or failed a delivery after its retries."""
+    """A notification channel refused or failed a delivery after its retries.
+
+    ``retryable`` tells the delivery agent what to do with the notification: keep it
+    and try again later (the channel is down), or dead-letter it (the channel will
+    never take it as it is).
+    """
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, channel: str = "") -> None:
+        super().__init__(message)
+        self.channel = channel
+
+
+class ChannelUnavailable(DeliveryError):
+    """The channel is down, timing out or throttling us: nothing is wrong with the notification.
+
+    ``retry_after`` is the wait the channel asked for (seconds), when it said.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, channel: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, channel=channel)
+        self.retry_after = retry_after
+
+
+class DeliveryRejected(DeliveryError):
+    """The channel refused the notification for good: bad request, bad credentials, unknown destination."""

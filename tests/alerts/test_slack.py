@@ -2,133 +2,277 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+import os
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
-from alerts.context import IncidentContext
-from alerts.delivery import Notification
-from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
-from alerts.slack import SlackNotifier, client_from, escape, incident_blocks
-from detectors.severity import Severity
-from streams.config import Settings
-from streams.errors import DeliveryError
-from streams.records import Platform, SamplePost
-from tests.fakes.slack_api import Failure
+from alerts.delivery import Outcome, RetryPolicy
+from alerts.incidents import Action, Change
+from alerts.slack import (
+    Pacer,
+    SlackConfig,
+    SlackNotifier,
+    escape,
+    fallback_text,
+    incident_blocks,
+    thread_note,
+)
+from streams.errors import ChannelUnavailable, DeliveryRejected
+from tests.alerts.examples import OPENED_AT, WINDOW, notification
+from tests.fakes.slack_api import TOKEN, Failure
 
-OPENED_AT = datetime(2026, 3, 2, 14, 3, tzinfo=UTC)
-
-
-def incident(**changes) -> Incident:
-    reading = Reading(value=612, score=31.4, window_start=OPENED_AT, window_end=OPENED_AT + timedelta(minutes=1))
-    fields = dict(
-        brand="nuvola",
-        signal=Signal.VOLUME,
-        status=IncidentStatus.OPEN,
-        severity=Severity.CRITICAL,
-        revision=1,
-        opened_at=OPENED_AT,
-        current=reading,
-        peak=reading,
-        usual=40,
-        usual_low=33,
-        usual_high=48,
-        window_seconds=60,
-        context=IncidentContext(
-            top_posts=tuple(
-                SamplePost(
-                    id=f"x:{i}",
-                    platform=Platform.X,
-                    author=f"influencer{i}",
-                    followers=2_400_000 // (i + 1),
-                    text=("Nuvola en panne depuis ce matin <!channel> & personne ne répond " * 6)[:280],
-                    url=f"https://x.example/status/{i}",
-                )
-                for i in range(3)
-            )
-        ),
-    )
-    return Incident(**{**fields, **changes})
-
-
-def notification(change: Change = Change.OPENED, **changes) -> Notification:
-    return Notification(channel="slack", event=IncidentEvent(change=change, incident=incident(**changes)))
+FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, max_retry_after=2, timeout=0.5)
+SNAPSHOT = Path(__file__).parent / "data" / "slack_blocks_realistic.json"
 
 
 @pytest.fixture
-def notifier(fake_slack) -> SlackNotifier:
-    settings = Settings(slack_bot_token="xoxb-test-token", slack_channel="#brand-crisis", slack_base_url=fake_slack.url)
-    return SlackNotifier(client_from(settings), settings.slack_channel)
+def outcomes() -> list[Outcome]:
+    return []
 
 
-async def test_a_new_incident_is_posted_with_blocks_and_a_text_fallback(notifier, fake_slack):
+def make_notifier(fake_slack, outcomes=None, token: str = TOKEN, **config) -> SlackNotifier:
+    return SlackNotifier(
+        "crisis-room",
+        SlackConfig(channel="#brand-crisis", **config),
+        token=SecretStr(token),
+        base_url=fake_slack.url,
+        retry=FAST,
+        observe=(lambda _, outcome: outcomes.append(outcome)) if outcomes is not None else None,
+        pacer=Pacer(interval=0.0),
+    )
+
+
+@pytest.fixture
+def notifier(fake_slack, outcomes) -> SlackNotifier:
+    return make_notifier(fake_slack, outcomes)
+
+
+def texts(blocks: list[dict]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+async def test_a_new_incident_is_posted_with_its_context_and_a_chart_in_its_thread(notifier, fake_slack, outcomes):
     receipt = await notifier.deliver(notification(), previous=None)
 
     [posted] = fake_slack.messages()
     assert posted["channel"] == "#brand-crisis"
-    assert "nuvola" in posted["text"] and "612" in posted["text"] and "usually 40" in posted["text"]
+    assert posted["text"].startswith("CRITICAL: nuvola negative mentions spiking: 612 negative mentions in 10 min")
+    assert "58 % negative, usually 12 %" in posted["text"]
     assert posted["blocks"][0]["type"] == "header"
     assert receipt.ref == {"channel": fake_slack.channel_id, "ts": "1700000000.000001"}
     assert receipt.revision == 1
+    [chart] = fake_slack.shared_files()
+    assert chart.data.startswith(b"\x89PNG") and chart.length == len(chart.data)
+    assert (chart.channel, chart.thread_ts) == (fake_slack.channel_id, receipt.ref["ts"])
+    assert "usual range of 33–48" in chart.alt_txt
+    assert outcomes == [Outcome.SENT]
+
+
+async def test_the_message_shows_what_deviates_what_drives_it_and_links(notifier, fake_slack):
+    await notifier.deliver(notification(), previous=None)
+    blocks = texts(fake_slack.messages()[0]["blocks"])
+
+    assert "*612 negative mentions in 10 min* (×15), usually 40 (33–48).\\n58 % negative, usually 12 %." in blocks
+    assert "`#NuvolaPanne` 212 (usually 3)" in blocks
+    assert "38 % original, 62 % reposts · 14 suspected bots (left out)" in blocks
+    assert "fr 71 % · en 24 % · es 3 % · de 1 % · 1 other 0.8 %" in blocks
+    assert "@claire_b (x, 2.4M followers): 12 mentions" in blocks
+    assert "@claire_b · 2.4M followers · x · reach 1.8M · negative" in blocks
+    assert "<https://wiki.example/runbooks/nuvola-bad-buzz|Runbook>" in blocks
+    assert "var-brand=nuvola&amp;from=" in blocks, "the dashboard link's & is escaped as Slack asks"
+    assert "<!date^1772460000^" in blocks, "times show in each reader's time zone"
 
 
 async def test_changes_edit_the_message_and_reply_in_its_thread(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
-    resolved = notification(
-        Change.RESOLVED, status=IncidentStatus.RESOLVED, revision=2, resolved_at=OPENED_AT + timedelta(minutes=25)
-    )
-    second = await notifier.deliver(resolved, previous=first)
+    second = await notifier.deliver(notification(Change.RESOLVED), previous=first)
 
     assert len(fake_slack.messages(threaded=False)) == 1
     [update] = fake_slack.updates()
     assert (update["channel"], update["ts"]) == (first.ref["channel"], first.ref["ts"])
+    assert "Back to normal after 1 h 40 min." in texts(update["blocks"])
     [reply] = fake_slack.messages(threaded=True)
     assert reply["thread_ts"] == first.ref["ts"] and reply["reply_broadcast"] is True
-    assert "Resolved after 25 min" in reply["text"]
+    assert reply["text"] == (
+        ":white_check_mark: Resolved after 1 h 40 min; peak 612 negative mentions in 10 min, "
+        "usually 40 (33–48); 58 % negative, usually 12 %."
+    )
     assert second.ref == first.ref and second.revision == 2
+    assert [file.thread_ts for file in fake_slack.shared_files()] == [first.ref["ts"]] * 2, (
+        "a chart of the whole crisis"
+    )
+
+
+async def test_an_acknowledgement_shows_on_the_message_and_in_the_thread(notifier, fake_slack):
+    first = await notifier.deliver(notification(), previous=None)
+    await notifier.deliver(notification(Change.ACKNOWLEDGED, revision=2, acknowledged_by="U024BE7LH"), previous=first)
+
+    [update] = fake_slack.updates()
+    assert "Acknowledged by <@U024BE7LH>" in texts(update["blocks"])
+    assert Action.ACKNOWLEDGE not in [button["action_id"] for button in buttons(update["blocks"])]
+    [reply] = fake_slack.messages(threaded=True)
+    assert reply["text"] == ":eyes: Acknowledged by <@U024BE7LH>." and reply["reply_broadcast"] is False
+    assert len(fake_slack.shared_files()) == 1, "no new chart for an acknowledgement"
+
+
+def buttons(blocks: list[dict]) -> list[dict]:
+    return [element for block in blocks if block["type"] == "actions" for element in block["elements"]]
+
+
+def test_buttons_carry_the_action_and_the_dedup_key():
+    rendered = [block.to_dict() for block in incident_blocks(notification().event)]
+    found = buttons(rendered)
+
+    assert [button["action_id"] for button in found] == [action.value for action in Action]
+    assert {button["value"] for button in found} == {"nuvola/negative_volume"}
+    assert [button["text"]["text"] for button in found] == [
+        "Acknowledge",
+        "Escalate to PR",
+        "Not a crisis",
+        "Real crisis",
+    ]
+    assert "confirm" in found[1], "pulling the PR team in asks for confirmation"
+
+
+def test_buttons_that_no_longer_mean_anything_are_gone():
+    escalated = notification(Change.ESCALATED_TO_PR, acknowledged_by="claire", escalated_by="marc").event
+    assert [b["action_id"] for b in buttons([b.to_dict() for b in incident_blocks(escalated)])] == [
+        "false_positive",
+        "real_crisis",
+    ]
+    judged = notification(Change.RESOLVED, verdict=Action.REAL_CRISIS).event
+    rendered = [block.to_dict() for block in incident_blocks(judged)]
+    assert buttons(rendered) == []
+    assert "Verdict: real crisis" in texts(rendered)
 
 
 async def test_a_reopened_incident_gets_a_new_message(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(opened_at=OPENED_AT + timedelta(hours=2)), previous=first)
+    await notifier.deliver(notification(opened_at=OPENED_AT + 2 * WINDOW), previous=first)
 
     assert len(fake_slack.messages(threaded=False)) == 2
     assert fake_slack.updates() == []
 
 
-async def test_rate_limits_and_server_errors_are_retried_and_delivered_once(notifier, fake_slack):
+async def test_a_deleted_message_is_posted_anew(notifier, fake_slack):
+    first = await notifier.deliver(notification(), previous=None)
+    fake_slack.fail_next(Failure(200, body={"ok": False, "error": "message_not_found"}))
+    second = await notifier.deliver(notification(Change.ESCALATED, revision=2), previous=first)
+
+    assert len(fake_slack.messages(threaded=False)) == 2
+    assert second.ref["ts"] != first.ref["ts"]
+
+
+async def test_rate_limits_and_server_errors_are_retried_and_delivered_once(notifier, fake_slack, outcomes):
     fake_slack.fail_next(
         Failure(429, headers={"Retry-After": "1"}, body={"ok": False, "error": "ratelimited"}),
         Failure(503),
     )
     receipt = await notifier.deliver(notification(), previous=None)
 
-    assert [call.method for call in fake_slack.calls] == ["chat.postMessage"] * 3
-    assert receipt.ref["ts"] == "1700000000.000001"
+    assert [call.method for call in fake_slack.calls][:3] == ["chat.postMessage"] * 3
+    assert len(fake_slack.messages(threaded=False)) == 1 and receipt.ref["ts"] == "1700000000.000001"
+    assert outcomes == [Outcome.RETRIED, Outcome.RETRIED, Outcome.SENT]
 
 
-async def test_a_refusal_is_a_delivery_error(fake_slack):
-    settings = Settings(slack_bot_token="xoxb-revoked", slack_channel="#brand-crisis", slack_base_url=fake_slack.url)
-    with pytest.raises(DeliveryError, match="invalid_auth"):
-        await SlackNotifier(client_from(settings), "#brand-crisis").deliver(notification(), previous=None)
+async def test_a_long_retry_after_is_handed_to_the_delivery_agent(notifier, fake_slack):
+    fake_slack.fail_next(Failure(429, headers={"Retry-After": "90"}, body={"ok": False, "error": "ratelimited"}))
+    with pytest.raises(ChannelUnavailable) as raised:
+        await notifier.deliver(notification(), previous=None)
+    assert raised.value.retry_after == 90 and raised.value.retryable
+    assert len(fake_slack.calls) == 1
 
 
-async def test_an_unreachable_slack_is_a_delivery_error():
-    settings = Settings(slack_bot_token="xoxb-test-token", slack_channel="#c", slack_base_url="http://127.0.0.1:9/api/")
-    with pytest.raises(DeliveryError):
-        await SlackNotifier(client_from(settings), "#c").deliver(notification(), previous=None)
+async def test_a_refusal_is_rejected_for_good(fake_slack, outcomes):
+    with pytest.raises(DeliveryRejected, match="invalid_auth") as raised:
+        await make_notifier(fake_slack, outcomes, token="xoxb-revoked").deliver(notification(), previous=None)
+    assert raised.value.channel == "crisis-room" and not raised.value.retryable
+    assert outcomes == [Outcome.FAILED]
+
+
+async def test_a_hung_slack_times_out_as_unavailable(notifier, fake_slack):
+    fake_slack.fail_next(Failure(200, body={"ok": True}, delay=1.5))
+    with pytest.raises(ChannelUnavailable):
+        await notifier.deliver(notification(), previous=None)
+
+
+async def test_an_unreachable_slack_is_unavailable():
+    notifier = SlackNotifier(
+        "crisis-room",
+        SlackConfig(channel="#c"),
+        token=SecretStr(TOKEN),
+        base_url="http://127.0.0.1:9/api/",
+        retry=FAST,
+    )
+    with pytest.raises(ChannelUnavailable):
+        await notifier.deliver(notification(), previous=None)
+
+
+async def test_an_outage_then_recovery_delivers_every_notification_once(notifier, fake_slack):
+    opened = await notifier.deliver(notification(), previous=None)
+    pending = [notification(Change.ESCALATED, revision=2), notification(Change.RESOLVED, revision=3)]
+    fake_slack.down = Failure(503)
+    for item in pending:
+        with pytest.raises(ChannelUnavailable):
+            await notifier.deliver(item, previous=opened)
+
+    fake_slack.down = None
+    previous = opened
+    for item in pending:
+        previous = await notifier.deliver(item, previous=previous)
+
+    assert len(fake_slack.messages(threaded=False)) == 1
+    assert [reply["text"] for reply in fake_slack.messages(threaded=True)] == [
+        thread_note(item.event) for item in pending
+    ]
+    assert len(fake_slack.updates()) == 2
+
+
+async def test_a_chart_that_fails_does_not_fail_the_delivery(notifier, fake_slack, outcomes):
+    fake_slack.errors["files.getUploadURLExternal"] = "missing_scope"
+    receipt = await notifier.deliver(notification(), previous=None)
+
+    assert receipt.ref["ts"] and len(fake_slack.messages()) == 1
+    assert fake_slack.shared_files() == [] and outcomes == [Outcome.SENT]
+
+
+async def test_messages_to_one_channel_are_paced(fake_slack):
+    notifier = make_notifier(fake_slack, charts=False)
+    notifier.pacer = Pacer(interval=0.2)
+    first = await notifier.deliver(notification(), previous=None)
+    for revision in (2, 3):
+        await notifier.deliver(notification(Change.UPDATED, revision=revision), previous=first)
+
+    posts = [request.at for request in fake_slack.requests if request.path == "/api/chat.postMessage"]
+    assert len(posts) == 3
+    assert all(later - earlier >= 0.19 for earlier, later in zip(posts, posts[1:]))
 
 
 def test_a_realistic_incident_renders_within_slack_limits():
-    event = notification().event
-    blocks = incident_blocks(event)
-    payload = [block.to_dict() for block in blocks]  # to_dict() validates against Slack's limits
+    event = notification(acknowledged_by="claire_b", escalated_by="U024BE7LH").event
+    payload = [block.to_dict() for block in incident_blocks(event)]  # to_dict() validates against Slack's limits
 
     assert len(payload) <= 50
-    text = str(payload)
-    assert "@influencer0" in text and "2,400,000 followers" in text
-    assert "<!channel>" not in text, "user text must not ping the channel"
     assert len(payload[0]["text"]["text"]) <= 150
+    for block in payload:
+        if block["type"] == "section":
+            assert len(block.get("text", {}).get("text", "")) <= 3000
+            assert len(block.get("fields", [])) <= 10
+            assert all(len(field["text"]) <= 2000 for field in block.get("fields", []))
+    assert len(fallback_text(event)) <= 40_000
+    text = texts(payload)
+    assert "<!channel>" not in text and "<https://evil.example" not in text, "user text must not ping or link"
+    assert "&lt;!channel&gt; &amp; &lt;https://evil.example|clique ici&gt;" in text
+    assert "😡😡" in text and "🤷‍♀️" in text
+    if os.environ.get("BADBUZZ_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps({"text": fallback_text(event), "blocks": payload}, ensure_ascii=False, indent=2))
+    assert json.loads(SNAPSHOT.read_text()) == {"text": fallback_text(event), "blocks": payload}, (
+        "the message changed: look at it, then BADBUZZ_UPDATE_SNAPSHOTS=1 pytest to accept it"
+    )
 
 
 def test_escape_neutralises_mrkdwn_control_characters():

@@ -1,0 +1,110 @@
+"""Receivers: named destinations for incidents, each one channel with its typed configuration.
+
+As in Alertmanager, routes send incidents to receivers by name; a receiver says how
+to reach its channel. In the settings' YAML::
+
+    receivers:
+      - name: crisis-room
+        slack: {channel: "#brand-crisis"}
+      - name: oncall
+        pagerduty: {routing_key: "R0UT1NGKEY0123456789ABCDEF012345"}
+        retry: {attempts: 5}
+      - name: itsm
+        webhook: {url: "https://itsm.example/hooks/badbuzz", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+
+The worker's terminal is the built-in receiver :data:`CONSOLE`.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from rich.console import Console
+
+from alerts.console import ConsoleConfig, ConsoleNotifier
+from alerts.delivery import Notifier, Observer, RetryPolicy
+from alerts.email import EmailConfig, EmailNotifier
+from alerts.opsgenie import OpsgenieConfig, OpsgenieNotifier
+from alerts.pagerduty import PagerDutyConfig, PagerDutyNotifier
+from alerts.slack import SLACK_API, Pacer, SlackConfig, SlackNotifier
+from alerts.webhook import WebhookConfig, WebhookNotifier
+
+CHANNELS = ("console", "slack", "pagerduty", "opsgenie", "webhook", "email")
+
+
+class Receiver(BaseModel):
+    """A name routes refer to, and exactly one channel configuration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$",
+        description="Lower case, digits, '_', '.', '-': it names the channel in notifications and metrics.",
+    )
+    retry: RetryPolicy = RetryPolicy()
+    console: ConsoleConfig | None = None
+    slack: SlackConfig | None = None
+    pagerduty: PagerDutyConfig | None = None
+    opsgenie: OpsgenieConfig | None = None
+    webhook: WebhookConfig | None = None
+    email: EmailConfig | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_channel(self) -> Receiver:
+        given = [channel for channel in CHANNELS if getattr(self, channel) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"receiver {self.name!r} needs exactly one of {', '.join(CHANNELS)}; got {given or 'none'}"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which channel it is: ``"slack"``, ``"pagerduty"``… (a bounded set: safe as a metric label)."""
+        return next(channel for channel in CHANNELS if getattr(self, channel) is not None)
+
+
+#: The worker's terminal.
+CONSOLE = Receiver(name="console", console=ConsoleConfig())
+
+
+def notifier_for(
+    receiver: Receiver,
+    *,
+    slack_token: SecretStr | None = None,
+    slack_base_url: str = SLACK_API,
+    pacer: Pacer | None = None,
+    observe: Observer | None = None,
+    executor: Executor | None = None,
+    console: Console | None = None,
+) -> Notifier:
+    """The notifier of ``receiver``.
+
+    Slack receivers share the worker's bot token and should share one ``pacer``, so
+    two receivers posting to one channel keep to Slack's pace together.
+    """
+    name, retry = receiver.name, receiver.retry
+    if receiver.console is not None:
+        return ConsoleNotifier(console, name=name, observe=observe)
+    if receiver.slack is not None:
+        if slack_token is None:
+            raise ValueError(f"receiver {name!r} posts to Slack: set SLACK_BOT_TOKEN")
+        return SlackNotifier(
+            name,
+            receiver.slack,
+            token=slack_token,
+            base_url=slack_base_url,
+            retry=retry,
+            observe=observe,
+            pacer=pacer,
+            executor=executor,
+        )
+    if receiver.pagerduty is not None:
+        return PagerDutyNotifier(name, receiver.pagerduty, retry=retry, observe=observe)
+    if receiver.opsgenie is not None:
+        return OpsgenieNotifier(name, receiver.opsgenie, retry=retry, observe=observe)
+    if receiver.webhook is not None:
+        return WebhookNotifier(name, receiver.webhook, retry=retry, observe=observe)
+    assert receiver.email is not None
+    return EmailNotifier(name, receiver.email, retry=retry, observe=observe, executor=executor)
