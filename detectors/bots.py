@@ -96,15 +96,16 @@ class BotWatch:
 
     def check(self, mentions: Sequence[Mention], clusters: Sequence[int | None]) -> list[tuple[BotReason, ...]]:
         """The rules each mention trips, in order; ``clusters`` are the near-duplicate clusters they joined."""
-        return [self._check_one(m, cluster) for m, cluster in zip(mentions, clusters, strict=True)]
+        reasons = [self._check_one(m, cluster) for m, cluster in zip(mentions, clusters, strict=True)]
+        # Verdicts never depend on forgetting (every rule looks at times), only memory does: once a batch is enough.
+        self._forget()
+        return reasons
 
     def _check_one(self, mention: Mention, cluster: int | None) -> tuple[BotReason, ...]:
         rules = self.rules
         author = author_key(mention)
         at = int(mention.created_at.timestamp())
         self._now = max(self._now, at)
-        self._forget()
-
         reasons = []
         if self._too_fast(author, at):
             reasons.append(BotReason.POSTING_RATE)
