@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--relabels", type=int, nargs="+", default=[0, 100, 300, 1000, 3000])
     parser.add_argument("--scorer", default="umsab-tfidf", help="'umsab-tfidf', or module:factory of a scorer.")
     parser.add_argument("--min-relabels", type=int, default=20)
-    parser.add_argument("--learning-rate", type=float, default=0.5)
+    parser.add_argument("--learning-rate", type=float, default=0.2)
     parser.add_argument("--l2", type=float, default=1e-4)
     args = parser.parse_args()
 

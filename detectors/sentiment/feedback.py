@@ -72,10 +72,10 @@ class BrandCorrection:
     ...     correction.learn_one("that lounge is sick", unsure, "positive")
     >>> corrected = correction.correct(["the lounge is sick", "lost luggage again"], np.array([unsure, unsure]))
     >>> corrected.round(2).tolist()
-    [[0.1, 0.06, 0.84], [0.5, 0.3, 0.2]]
+    [[0.23, 0.14, 0.62], [0.5, 0.3, 0.2]]
     """
 
-    def __init__(self, learning_rate: float = 0.5, l2: float = 1e-4, n_features: int = 2**18) -> None:
+    def __init__(self, learning_rate: float = 0.2, l2: float = 1e-4, n_features: int = 2**18) -> None:
         self.learning_rate = learning_rate
         self.l2 = l2
         self.n_features = n_features
@@ -131,7 +131,7 @@ class AdaptiveScorer:
         self,
         base: SentimentScorer,
         min_relabels: int = 20,
-        learning_rate: float = 0.5,
+        learning_rate: float = 0.2,
         l2: float = 1e-4,
         n_features: int = 2**18,
     ) -> None:
