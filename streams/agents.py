@@ -23,31 +23,35 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import numpy as np
 from pydantic import BaseModel
 
 from alerts.actions import apply
+from alerts.channels import notifiers_from
 from alerts.context import context_of, dashboard_url
 from alerts.delivery import Outcome, Receipt
 from alerts.dispatch import BrandDispatch, Dispatcher, Outbound
 from alerts.frequency_cap import CapState, FrequencyCapper
 from alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
-from alerts.channels import notifiers_from
 from detectors.brand import BrandWatch
+from detectors.sentiment.feedback import BrandCorrection, Relabel
 from detectors.signals import Signal, make_watch
 from streams import topics
 from streams.app import app, settings
-from streams.authenticity import judge_of, save_judge
 from streams.enrichment import Enricher
 from streams.errors import DeliveryError, InvalidMention
+from streams.judges import Judges
 from streams.records import EnrichedMention, WindowCount
 from streams.silences import current_silences
 from streams.tables import (
+    brand_judges,
     brand_watches,
     brand_windows,
     cap_states,
     dispatch_states,
     incident_states,
     receipts,
+    sentiment_corrections,
 )
 from streams.validation import dead_letter, decode_mention
 from streams.views import metrics
@@ -56,6 +60,7 @@ from streams.windows import BrandWindows
 log = logging.getLogger(__name__)
 
 enricher = Enricher.from_settings(settings)
+judges = Judges(brand_judges, settings.authenticity)
 tracker = IncidentTracker()
 dispatcher = Dispatcher(settings.routes)
 capper = FrequencyCapper(settings.routes.frequency_caps)
@@ -128,13 +133,56 @@ async def count(stream):
             mention = EnrichedMention.model_validate_json(value)
             by_brand[mention.brand].append(mention)
         for brand, mentions in by_brand.items():
-            judge = judge_of(brand)
+            mentions = _corrected(brand, mentions)
             windows = _windows_of(brand)
-            for mention, verdict in zip(mentions, judge.judge(mentions)):
+            for mention, verdict in zip(mentions, judges.of(brand).judge(mentions)):
                 windows.add(mention, now=now, kind=verdict.kind, suspected_bot=verdict.suspected_bot)
                 metrics.count_mention(mention, kind=verdict.kind, suspected_bot=verdict.suspected_bot, now=now)
-            save_judge(brand, judge)
             await _close_windows(windows, now)
+
+
+def _corrected(brand: str, mentions: list[EnrichedMention]) -> list[EnrichedMention]:
+    """The mentions with the sentiment the brand's relabels taught, once there were enough of them."""
+    correction = sentiment_corrections.get(brand)
+    if correction is None or correction.n_learnt < settings.min_relabels:
+        return mentions
+    probabilities = correction.correct([m.text for m in mentions], np.array([m.sentiment_probs for m in mentions]))
+    return [
+        mention.model_copy(update={"sentiment_probs": (float(p[0]), float(p[1]), float(p[2]))})
+        for mention, p in zip(mentions, probabilities)
+    ]
+
+
+@app.agent(topics.relabels)
+async def learn_relabels(stream):
+    """Learn each brand's sentiment corrections from the mentions people relabelled."""
+    loop = asyncio.get_running_loop()
+    async for values in stream.take(settings.batch_size, within=settings.batch_seconds):
+        relabels = [Relabel.model_validate_json(value) for value in values]
+        scores = await loop.run_in_executor(
+            None, enricher.scorer.predict_proba, [r.text for r in relabels], [r.language for r in relabels]
+        )
+        by_brand: dict[str, list[tuple[Relabel, np.ndarray]]] = defaultdict(list)
+        for relabel, probabilities in zip(relabels, scores):
+            by_brand[relabel.brand].append((relabel, probabilities))
+        for brand, learnt in by_brand.items():
+            correction = sentiment_corrections.get(brand) or BrandCorrection()
+            for relabel, probabilities in learnt:
+                correction.learn_one(relabel.text, probabilities, relabel.label)
+            sentiment_corrections[brand] = correction
+
+
+@app.timer(interval=settings.judge_checkpoint_seconds)
+async def checkpoint_judges() -> None:
+    if app.rebalancing or app.in_recovery:
+        return
+    judges.checkpoint()
+
+
+@app.on_partitions_revoked.connect
+async def forget_judges(sender, revoked, **signal_arguments) -> None:
+    # A brand that moves to another worker continues there from its last checkpoint.
+    judges.forget()
 
 
 @app.timer(interval=TICK_SECONDS)

@@ -25,6 +25,9 @@ from alerts.calendar import CampaignCalendar
 from alerts.receivers import CONSOLE, Receiver
 from alerts.routing import RoutingConfig
 from alerts.slack import SlackConfig
+from detectors.authenticity import AuthenticitySettings
+from detectors.reach import ReachModel
+from detectors.sentiment import DEFAULT_SCORER
 from detectors.signals import Signal
 
 CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
@@ -33,7 +36,7 @@ LEGACY_SLACK = "slack"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BADBUZZ_", frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="BADBUZZ_", env_nested_delimiter="__", frozen=True, extra="forbid")
 
     # Kafka
     broker_url: str = Field(
@@ -82,6 +85,22 @@ class Settings(BaseSettings):
         ("fr", "en", "de", "es", "it", "pt"),
         description="BADBUZZ_LANGUAGES: comma-separated ISO 639-1 codes of the languages mentions are read in; "
         "others count as 'und'.",
+    )
+
+    sentiment_scorer: str = Field(
+        DEFAULT_SCORER, description="BADBUZZ_SENTIMENT_SCORER: a name from detectors.sentiment.SCORERS."
+    )
+    min_relabels: int = Field(
+        20,
+        ge=1,
+        description="BADBUZZ_MIN_RELABELS: relabels of a brand learnt before they correct its sentiment scores.",
+    )
+    reach: ReachModel = Field(ReachModel(), description="How followers turn into reach, per platform (YAML).")
+    authenticity: AuthenticitySettings = Field(
+        AuthenticitySettings(), description="Copy detection and bot rules (YAML, or BADBUZZ_AUTHENTICITY__…)."
+    )
+    judge_checkpoint_seconds: float = Field(
+        30.0, gt=0, description="BADBUZZ_JUDGE_CHECKPOINT_SECONDS: how often repost, copy and bot memory is saved."
     )
 
     # Windows

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from detectors.language import LanguageDetector
+
 from detectors.reach import ReachModel
 from detectors.sentiment import SentimentScorer, make_scorer
 from streams.config import Settings

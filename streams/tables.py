@@ -45,6 +45,10 @@ class StateTable:
 
 #: brand → :meth:`streams.windows.BrandWindows.state`
 brand_windows = StateTable("brand-windows")
+#: brand → :meth:`detectors.authenticity.Authenticity.state`, checkpointed (see :mod:`streams.judges`)
+brand_judges = StateTable("brand-judges")
+#: brand → :class:`detectors.sentiment.feedback.BrandCorrection`, pickled: what relabels taught.
+sentiment_corrections = StateTable("sentiment-corrections", dumps=pickle.dumps, loads=pickle.loads)
 #: brand → :class:`detectors.brand.BrandWatch`, pickled: river detectors pickle, by river's design.
 brand_watches = StateTable("brand-watches", dumps=pickle.dumps, loads=pickle.loads)
 #: brand → {signal: :class:`alerts.incidents.IncidentState`}

@@ -124,6 +124,6 @@ def test_without_routing_every_receiver_hears_of_every_incident():
     assert settings.routes.receivers() == {receiver.name for receiver in settings.enabled_receivers}
 
 
-def test_slack_receivers_need_the_bot_token():
+def test_settings_refuse_slack_receivers_without_the_bot_token():
     with pytest.raises(ValueError, match="SLACK_BOT_TOKEN"):
         Settings(receivers=load())
