@@ -27,7 +27,6 @@ from alerts.routing import RoutingConfig
 from alerts.slack import SlackConfig
 from detectors.authenticity import AuthenticitySettings
 from detectors.reach import ReachModel
-from detectors.sentiment import DEFAULT_SCORER
 from detectors.signals import Signal
 
 CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
@@ -88,7 +87,9 @@ class Settings(BaseSettings):
     )
 
     sentiment_scorer: str = Field(
-        DEFAULT_SCORER, description="BADBUZZ_SENTIMENT_SCORER: a name from detectors.sentiment.SCORERS."
+        "static",
+        description="BADBUZZ_SENTIMENT_SCORER: a name from detectors.sentiment.SCORERS ('static': fast, "
+        "the default; 'e5': more accurate, slow).",
     )
     min_relabels: int = Field(
         20,
@@ -209,6 +210,15 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("sentiment_scorer")
+    @classmethod
+    def _known_scorer(cls, value: str) -> str:
+        from detectors.sentiment import SCORERS
+
+        if value not in SCORERS:
+            raise ValueError(f"unknown sentiment scorer {value!r}; choose one of {', '.join(SCORERS)}")
         return value
 
     @field_validator("detector")

@@ -29,7 +29,7 @@ class Enricher:
     def from_settings(cls, settings: Settings) -> Enricher:
         return cls(
             LanguageDetector(settings.languages),
-            make_scorer(settings.sentiment_scorer, settings.languages),
+            make_scorer(settings.sentiment_scorer),
             settings.reach,
         )
 

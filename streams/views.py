@@ -1,4 +1,12 @@
-"""The worker's web pages, on Faust's web server (``BADBUZZ_WEB_PORT``): ``/metrics`` for Prometheus.
+"""The worker's web pages, on Faust's web server (``BADBUZZ_WEB_PORT``).
+
+- ``GET /metrics``: Prometheus' exposition of the worker's metrics.
+- ``POST /slack/actions``: the Slack buttons (signed by Slack: ``SLACK_SIGNING_SECRET``).
+- ``POST /api/incidents/{brand}/{signal}/actions``: the same actions without Slack.
+- ``GET|POST /api/silences``, ``DELETE /api/silences/{id}``: silences.
+- ``POST /api/relabels``: a mention's true sentiment, learnt by the brand's scorer.
+
+The API takes ``Authorization: Bearer $BADBUZZ_API_TOKEN``.
 
 The worker's :class:`~streams.metrics.Metrics` live here, on a registry of their own
 (not prometheus-client's global one, which a library could fill with its own series).
@@ -7,7 +15,9 @@ The worker's :class:`~streams.metrics.Metrics` live here, on a registry of their
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
+from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -16,10 +26,17 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from alerts.actions import IncidentActions, Reply, bearer_refusal, response
+from alerts.incidents import IncidentFeedback
+from alerts.silence_api import SilenceApi
+from detectors.sentiment import Sentiment
+from detectors.sentiment.feedback import Relabel
 from streams import topics
 from streams.app import app, settings
 from streams.metrics import Metrics
+from streams.silences import TableSilenceStore
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +88,50 @@ async def sample_consumer_lag() -> None:
         if position is not None:
             lags.append((tp.topic, tp.partition, highwater - position))
     metrics.consumer_lags(lags)
+
+
+async def publish_feedback(feedback: IncidentFeedback) -> None:
+    brand = feedback.dedup_key.rpartition("/")[0]
+    await topics.feedback.send(key=brand.encode(), value=feedback.model_dump_json().encode())
+
+
+class RelabelRequest(BaseModel):
+    """``POST /api/relabels``: a person says which sentiment a mention really has."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mention_id: str = Field(min_length=1, max_length=256)
+    brand: str = Field(min_length=1, max_length=128)
+    text: str
+    language: str = Field(description="The language the mention was scored in, as enriched.")
+    label: Sentiment
+    user: str = Field(min_length=1)
+
+
+async def relabel(request: web.Request) -> web.Response:
+    refusal = bearer_refusal(_secret(settings.api_token), request.headers)
+    if refusal is not None:
+        return response(refusal)
+    try:
+        asked = RelabelRequest.model_validate_json(await request.read())
+    except ValidationError as error:
+        return response(Reply(400, {"error": str(error)}))
+    if settings.brands and asked.brand not in settings.brands:
+        return response(Reply(400, {"error": f"{asked.brand!r} is not a tracked brand"}))
+    learnt = Relabel(**asked.model_dump(), at=datetime.now(UTC))
+    await topics.relabels.send(key=learnt.brand.encode(), value=learnt.model_dump_json().encode())
+    return response(Reply(202, learnt.model_dump(mode="json")))
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+actions = IncidentActions(
+    publish_feedback,
+    signing_secret=_secret(settings.slack_signing_secret),
+    api_token=_secret(settings.api_token),
+)
+silence_api = SilenceApi(TableSilenceStore(), api_token=_secret(settings.api_token))
+# Faust's web server is aiohttp's: these endpoints are plain aiohttp routes on it.
+app.web.web_app.router.add_routes([*actions.routes(), *silence_api.routes(), web.post("/api/relabels", relabel)])
