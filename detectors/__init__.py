@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from river import anomaly, compose, preprocessing
 from river.base import AnomalyDetector
 
+from detectors.count_surprise import FALSE_ALARMS_PER_WEEK as COUNT_FALSE_ALARMS_PER_WEEK
 from detectors.count_surprise import CountSurprise
 from detectors.predictive import ForecastSurprise
 from detectors.robust_zscore import RobustZScore
@@ -33,7 +34,9 @@ def _half_space_trees(window_seconds: float) -> AnomalyDetector:
 
 
 DETECTORS: dict[str, DetectorSpec] = {
-    "count_surprise": DetectorSpec(lambda w: CountSurprise(window_seconds=w), surprise_threshold),
+    "count_surprise": DetectorSpec(
+        lambda w: CountSurprise(window_seconds=w), lambda w: surprise_threshold(w, COUNT_FALSE_ALARMS_PER_WEEK)
+    ),
     "robust_zscore": DetectorSpec(lambda w: RobustZScore(), lambda w: 6.0),
     "half_space_trees": DetectorSpec(_half_space_trees, lambda w: 0.9),
     "snarimax": DetectorSpec(lambda w: ForecastSurprise("snarimax", window_seconds=w), lambda w: 1.0),
