@@ -52,7 +52,20 @@ def _spec(name: str) -> DetectorSpec:
 
 
 def make_detector(name: str, window_seconds: float = 60.0) -> AnomalyDetector:
-    """A fresh detector by its configured name, for windows of ``window_seconds``."""
+    """A fresh detector by its configured name, for windows of ``window_seconds``.
+
+    River's own detectors come wrapped for the ``{"value": ...}`` windows the watch feeds them:
+    Half-Space Trees read the value min-max scaled over what they have seen (seeded, so runs
+    repeat).
+
+    >>> import random
+    >>> rng = random.Random(42)
+    >>> detector = make_detector("half_space_trees", window_seconds=300)
+    >>> for _ in range(1000):
+    ...     detector.learn_one({"value": rng.gauss(100, 5)})
+    >>> round(detector.score_one({"value": 100}), 2), round(detector.score_one({"value": 300}), 2)
+    (0.95, 1.0)
+    """
     return _spec(name).build(window_seconds)
 
 
