@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from river import anomaly, compose, preprocessing
 from river.base import AnomalyDetector
 
+from detectors.count_surprise import FALSE_ALARMS_PER_WEEK as COUNT_FALSE_ALARMS_PER_WEEK
 from detectors.count_surprise import CountSurprise
 from detectors.predictive import ForecastSurprise
 from detectors.robust_zscore import RobustZScore
@@ -33,7 +34,9 @@ def _half_space_trees(window_seconds: float) -> AnomalyDetector:
 
 
 DETECTORS: dict[str, DetectorSpec] = {
-    "count_surprise": DetectorSpec(lambda w: CountSurprise(window_seconds=w), surprise_threshold),
+    "count_surprise": DetectorSpec(
+        lambda w: CountSurprise(window_seconds=w), lambda w: surprise_threshold(w, COUNT_FALSE_ALARMS_PER_WEEK)
+    ),
     "robust_zscore": DetectorSpec(lambda w: RobustZScore(), lambda w: 6.0),
     "half_space_trees": DetectorSpec(_half_space_trees, lambda w: 0.9),
     "snarimax": DetectorSpec(lambda w: ForecastSurprise("snarimax", window_seconds=w), lambda w: 1.0),
@@ -49,7 +52,20 @@ def _spec(name: str) -> DetectorSpec:
 
 
 def make_detector(name: str, window_seconds: float = 60.0) -> AnomalyDetector:
-    """A fresh detector by its configured name, for windows of ``window_seconds``."""
+    """A fresh detector by its configured name, for windows of ``window_seconds``.
+
+    River's own detectors come wrapped for the ``{"value": ...}`` windows the watch feeds them:
+    Half-Space Trees read the value min-max scaled over what they have seen (seeded, so runs
+    repeat).
+
+    >>> import random
+    >>> rng = random.Random(42)
+    >>> detector = make_detector("half_space_trees", window_seconds=300)
+    >>> for _ in range(1000):
+    ...     detector.learn_one({"value": rng.gauss(100, 5)})
+    >>> round(detector.score_one({"value": 100}), 2), round(detector.score_one({"value": 300}), 2)
+    (0.95, 1.0)
+    """
     return _spec(name).build(window_seconds)
 
 

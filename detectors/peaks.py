@@ -4,26 +4,29 @@ A model's tail probabilities are only as good as the model; tweet volumes have b
 negative binomial expects. Following SPOT (Siffer et al., KDD 2017), the excesses of past scores
 over a fixed level are fitted with a generalised Pareto distribution, which extrapolates the
 tail beyond what was seen: the calibrated surprise of a score is ``-log10`` of the fraction of
-windows expected to score at least that high in this series.
+values expected to score at least that high in this series.
+
+The fit uses exponentially decayed moments rather than a buffer of peaks: the memory is a
+half-life (so a duration, whatever the window length), an old regime fades out, and the state
+is a handful of floats.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 
 from detectors.tails import MAX_SURPRISE, surprise
 
 
 class PeaksOverThreshold:
-    """A generalised Pareto tail fitted to the last ``max_peaks`` excesses over ``level``.
+    """A generalised Pareto tail fitted by decayed moments to the excesses over ``level``.
 
     Parameters
     ----------
     level
         The score above which a value is a peak.
-    max_peaks
-        How many recent peaks the fit keeps: bounded memory, and an old regime is forgotten.
+    half_life
+        How many values after which a past value weighs half as much: the fit's memory.
     min_peaks
         Below this many peaks the fit is not trusted and scores pass through uncalibrated.
 
@@ -31,41 +34,51 @@ class PeaksOverThreshold:
     --------
     >>> import random
     >>> rng = random.Random(42)
-    >>> pot = PeaksOverThreshold(level=1.0)
-    >>> for _ in range(10_000):
+    >>> pot = PeaksOverThreshold(level=1.0, half_life=5_000)
+    >>> for _ in range(20_000):
     ...     pot.learn(rng.expovariate(1.0))  # P(score >= s) = e^-s
     >>> abs(pot.calibrated(5.0) - 5.0 / math.log(10)) < 0.2  # -log10 P(score >= 5) = 2.17
     True
     """
 
-    def __init__(self, level: float = 1.0, max_peaks: int = 128, min_peaks: int = 16) -> None:
+    def __init__(self, level: float = 1.0, half_life: float = 2016.0, min_peaks: int = 16) -> None:
         self.level = level
-        self.max_peaks = max_peaks
+        self.half_life = half_life
         self.min_peaks = min_peaks
-        self.peaks: deque[float] = deque(maxlen=max_peaks)
         self.n_seen = 0
-        #: How many values were seen while the current ``max_peaks`` peaks came in.
-        self._seen_at_peak: deque[int] = deque(maxlen=max_peaks)
+        self.n_peaks = 0
+        #: Decayed share of values above ``level``.
+        self.peak_rate = 0.0
+        #: Decayed count of peaks, and decayed sums of their excesses and squared excesses.
+        self._weight = 0.0
+        self._sum = 0.0
+        self._sum_squares = 0.0
 
     def learn(self, score: float) -> None:
+        # A plain running mean until the memory is full, so the first values do not weigh like weeks.
+        rate = max(1.0 - 0.5 ** (1.0 / self.half_life), 1.0 / (self.n_seen + 1.0))
         self.n_seen += 1
-        if score > self.level:
-            self.peaks.append(score - self.level)
-            self._seen_at_peak.append(self.n_seen)
-
-    def _peak_rate(self) -> float:
-        # Peaks per value over the span the kept peaks cover, so the rate forgets as the fit does.
-        span = self.n_seen - self._seen_at_peak[0] + 1 if len(self.peaks) == self.max_peaks else self.n_seen
-        return len(self.peaks) / max(span, 1)
+        peak = score > self.level
+        self.peak_rate += rate * (float(peak) - self.peak_rate)
+        keep = 1.0 - rate
+        self._weight *= keep
+        self._sum *= keep
+        self._sum_squares *= keep
+        if peak:
+            excess = score - self.level
+            self.n_peaks += 1
+            self._weight += 1.0
+            self._sum += excess
+            self._sum_squares += excess * excess
 
     def calibrated(self, score: float) -> float:
         """``-log10`` of the estimated share of values scoring at least ``score``."""
-        if len(self.peaks) < self.min_peaks:
+        if self.n_peaks < self.min_peaks or self._weight <= 0.0:
             return score
         if score <= self.level:
-            return min(score, surprise(self._peak_rate()))
-        mean = sum(self.peaks) / len(self.peaks)
-        variance = sum((p - mean) ** 2 for p in self.peaks) / (len(self.peaks) - 1)
+            return min(score, surprise(self.peak_rate))
+        mean = self._sum / self._weight
+        variance = self._sum_squares / self._weight - mean**2
         if variance <= 0.0 or mean <= 0.0:
             return MAX_SURPRISE
         ratio = mean**2 / variance
@@ -73,11 +86,8 @@ class PeaksOverThreshold:
         shape = max(0.0, 0.5 * (1.0 - ratio))
         scale = 0.5 * mean * (1.0 + ratio)
         excess = score - self.level
-        if abs(shape) < 1e-6:
+        if shape < 1e-6:
             log_tail = -excess / scale
         else:
-            base = 1.0 + shape * excess / scale
-            if base <= 0.0:
-                return MAX_SURPRISE
-            log_tail = -math.log(base) / shape
-        return min(MAX_SURPRISE, surprise(self._peak_rate()) - log_tail / math.log(10))
+            log_tail = -math.log(1.0 + shape * excess / scale) / shape
+        return min(MAX_SURPRISE, surprise(self.peak_rate) - log_tail / math.log(10))

@@ -41,6 +41,17 @@ class ForecastSurprise(AnomalyDetector):
     ...     detector.learn_one(x)
     >>> detector.score_one({"value": 100}) < 1.0, detector.score_one({"value": 300})
     (True, 1.0)
+
+    SNARIMAX (seasonal ARIMA with exogenous inputs, fitted by SGD) the same way:
+
+    >>> rng = random.Random(42)
+    >>> detector = ForecastSurprise("snarimax", window_seconds=3600)
+    >>> for _ in range(24 * 7):
+    ...     x = {"value": rng.gauss(100, 5)}
+    ...     _ = detector.score_one(x)
+    ...     detector.learn_one(x)
+    >>> detector.score_one({"value": 100}) < 1.0, detector.score_one({"value": 300})
+    (True, 1.0)
     """
 
     def __init__(

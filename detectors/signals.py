@@ -110,7 +110,7 @@ def make_watch(
 
     >>> watch = make_watch(SignalKind.COUNT, window_seconds=60)
     >>> round(watch.threshold, 1), watch.resolve_after, watch.relearn_after
-    (4.7, 180, 360)
+    (3.7, 180, 360)
     """
     if kind is SignalKind.PROPORTION:
         model = ShareSurprise(window_seconds=window_seconds)

@@ -12,14 +12,16 @@ from datetime import datetime
 from river.base import AnomalyDetector
 
 from detectors.baseline import RollingBaseline
-from detectors.severity import Severity, severity_of
+from detectors.severity import Severity, is_abrupt, severity_of
 
 
 @dataclass(frozen=True)
 class Judgement:
     """The verdict on one window, with what it was compared with and what it does to the alert.
 
-    ``severity`` is this window's own (``None`` when it is not even elevated); ``opens``,
+    ``severity`` is this window's own: WARNING or CRITICAL from the threshold (CRITICAL when the
+    score is far past it or the value jumped there from a usual window), INFO for a window
+    still elevated in an open alert, ``None`` otherwise. ``opens``,
     ``alerting`` and ``resolves`` are the alert's lifecycle: an alert opens on one window,
     stays on (``alerting``) through the following ones, and ``resolves`` on the window that
     ends it, which is no longer alerting.
@@ -103,6 +105,8 @@ class SeriesWatch:
         self.alerting = False
         self.calm_windows = 0
         self.alert_windows = 0
+        #: Whether the previous window was within its usual range: a jump from there is abrupt.
+        self.previous_usual = False
 
     def observe(
         self,
@@ -125,7 +129,9 @@ class SeriesWatch:
         elevated = score >= self.stay_fraction * self.threshold
         # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
         size = value * n if n is not None else value
-        severity = severity_of(score, self.threshold) if size >= self.min_value else None
+        abrupt = is_abrupt(value, usual, high, after_usual=self.previous_usual)
+        self.previous_usual = value <= high
+        severity = severity_of(score, self.threshold, abrupt=abrupt) if size >= self.min_value else None
         if severity is None and elevated and self.alerting:
             severity = Severity.INFO
         opens = resolves = False

@@ -69,10 +69,15 @@ def test_night_time_lows_are_not_crises(history: list[int]) -> None:
 
 
 def test_min_count_floor_silences_small_absolute_rises() -> None:
-    watch = make_watch(SignalKind.COUNT, MINUTE, min_count=10)
-    feed(watch, [0, 1, 0, 0, 1] * 400)
-    judgement = watch.observe(8.0, T0 + timedelta(minutes=2000))
+    def judged(min_count: float):
+        # A low threshold, so that only the floor stands between the window and an alert.
+        watch = make_watch(SignalKind.COUNT, MINUTE, min_count=min_count, threshold=0.5)
+        feed(watch, [0, 1, 0, 0, 1] * 400)
+        return watch, watch.observe(8.0, T0 + timedelta(minutes=2000))
+
+    watch, judgement = judged(min_count=10)
     assert judgement.score >= watch.threshold and not judgement.opens
+    assert judged(min_count=5)[1].opens
 
 
 def test_negative_share_needs_enough_mentions_to_alert() -> None:
