@@ -150,13 +150,19 @@ class InhibitRule(BaseModel):
         return value
 
 
-#: A critical incident of a brand mutes that brand's warnings and infos.
+#: A critical incident of a brand mutes that brand's warnings and infos; a rise of negative
+#: mentions mutes the share and reach incidents of the same buzz, whose figures its message shows.
 DEFAULT_INHIBIT_RULES = [
     InhibitRule(
         source_matchers=[Matcher.parse('severity="critical"')],
         target_matchers=[Matcher.parse('severity=~"warning|info"')],
         equal=["brand"],
-    )
+    ),
+    InhibitRule(
+        source_matchers=[Matcher.parse('signal="negative_volume"')],
+        target_matchers=[Matcher.parse('signal=~"negative_share|negative_reach"')],
+        equal=["brand"],
+    ),
 ]
 
 DEFAULT_TIMING = Timing(

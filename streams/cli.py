@@ -16,7 +16,9 @@ console = Console()
 
 @cli.command()
 def demo(
-    history_minutes: int = typer.Option(180, help="Minutes of past mentions sent first, as a baseline."),
+    history_minutes: int = typer.Option(
+        26 * 60, help="Minutes of past mentions sent first: the detectors learn a day before they judge."
+    ),
     crisis_after: int = typer.Option(90, help="Seconds from the start of the live stream to the scripted crisis."),
     seed: int = typer.Option(7, help="Seed of the simulated stream."),
 ) -> None:

@@ -32,6 +32,8 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
                 "BADBUZZ_BRANDS": ",".join(brand.name for brand in BRANDS),
                 "BADBUZZ_DATA_DIR": str(workdir / "state"),
                 "BADBUZZ_WEB_PORT": str(free_port()),
+                # An incident resolves after three calm minutes, so the demo shows a whole crisis.
+                "BADBUZZ_RESOLVE_AFTER_SECONDS": os.environ.get("BADBUZZ_RESOLVE_AFTER_SECONDS", "180"),
             }
         )
         from streams import topics
@@ -40,7 +42,13 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
         ensure_topics(settings, topics.all_topics(receiver.name for receiver in settings.enabled_receivers))
         worker = WorkerProcess(dict(os.environ), loglevel="error").start()
         try:
-            crisis = Crisis(brand=CRISIS_BRAND, starts_at=utc_now().replace(microsecond=0) + crisis_after)
+            # A buzz that builds over four minutes, then holds for eight: a warning, then a crisis.
+            crisis = Crisis(
+                brand=CRISIS_BRAND,
+                starts_at=utc_now().replace(microsecond=0) + crisis_after,
+                minutes=8,
+                ramp_seconds=240,
+            )
             _watch_incidents(settings.bootstrap_servers, topics.INCIDENTS, crisis, console)
             producer = MentionProducer(settings.bootstrap_servers, topics.MENTIONS)
             simulator = MentionSimulator(crisis=crisis, seed=seed)
