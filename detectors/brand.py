@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from alerts.context import SeriesPoint, Term
 from detectors.signals import Signal
@@ -40,7 +41,7 @@ class BrandWatch:
     ...     verdict = brand.observe(window)
     >>> verdict.judgements[Signal.VOLUME].anomalous, [term.term for term in verdict.emerging_terms]
     (True, ['#acmefail'])
-    >>> [(point.value, point.anomalous) for point in brand.history[Signal.VOLUME]]
+    >>> [(point.value, point.anomalous) for point in brand.history(Signal.VOLUME)]
     [(12.0, False), (10.0, False), (80.0, True)]
     """
 
@@ -52,12 +53,28 @@ class BrandWatch:
         history_size: int = 180,
     ) -> None:
         self.signals = tuple(signals)
-        self.make_watch = make_watch
         self.history_size = history_size
         self.watches = {signal: make_watch(signal) for signal in self.signals}
-        self.history: dict[Signal, deque[SeriesPoint]] = {signal: deque(maxlen=history_size) for signal in self.signals}
+        # Plain tuples: the whole watch is pickled into a changelog after every window.
+        self._history: dict[Signal, deque[tuple[float, float, float, float, float, bool]]] = {
+            signal: deque(maxlen=history_size) for signal in self.signals
+        }
         self.terms = TermBaseline()
         self.dismissed: set[Signal] = set()
+
+    def history(self, signal: Signal) -> tuple[SeriesPoint, ...]:
+        """The signal's recent windows with their baseline band, oldest first: the incident's chart."""
+        return tuple(
+            SeriesPoint(
+                start=datetime.fromtimestamp(start, UTC),
+                value=value,
+                usual=usual,
+                usual_low=low,
+                usual_high=high,
+                anomalous=anomalous,
+            )
+            for start, value, usual, low, high, anomalous in self._history[signal]
+        )
 
     def dismiss(self, signal: Signal) -> None:
         """Someone said the signal's alert is no crisis: learn its level until the alert is over."""
@@ -76,14 +93,14 @@ class BrandWatch:
             if not judgement.alerting:
                 self.dismissed.discard(signal)
             judgements[signal] = judgement
-            self.history[signal].append(
-                SeriesPoint(
-                    start=window.start,
-                    value=judgement.value,
-                    usual=judgement.usual,
-                    usual_low=judgement.usual_low,
-                    usual_high=judgement.usual_high,
-                    anomalous=judgement.anomalous,
+            self._history[signal].append(
+                (
+                    window.start.timestamp(),
+                    judgement.value,
+                    judgement.usual,
+                    judgement.usual_low,
+                    judgement.usual_high,
+                    judgement.anomalous,
                 )
             )
         # The brand's own name rises with every spike of it: it tells nothing.

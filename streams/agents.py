@@ -252,7 +252,7 @@ async def detect(stream):
                 continue
             context = context_of(
                 window,
-                history=watch.history[signal],
+                history=watch.history(signal),
                 emerging_terms=verdict.emerging_terms,
                 usual_negative_share=verdict.judgements[Signal.NEGATIVE_SHARE].usual,
                 dashboard_url=dashboard_url(settings.grafana_url, brand, window.start, window.end),
