@@ -34,3 +34,7 @@ class InvalidMention(BadbuzzError):
 
 class DeliveryError(BadbuzzError):
     """A notification channel refused or failed a delivery after its retries."""
+
+
+class ConfigurationError(BadbuzzError):
+    """A setting asks for something this installation cannot provide (a package, a language)."""
