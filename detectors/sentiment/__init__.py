@@ -29,3 +29,44 @@ class SentimentScorer(Protocol):
     """Scores batches of texts; ``languages`` holds each text's ISO 639-1 code."""
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray: ...
+
+
+#: The scorers :func:`make_scorer` builds: ``static`` (the fast default) and ``e5`` (accurate, slow, optional).
+SCORERS: tuple[str, ...] = ("static", "e5")
+
+
+def make_scorer(name: str = "static", cache_size: int = 50_000) -> SentimentScorer:
+    """The scorer called ``name``, built once per worker, remembering ``cache_size`` recent texts.
+
+    Raises :class:`streams.errors.ConfigurationError` for an unknown name, or when the
+    scorer's optional package is not installed.
+
+    >>> scorer = make_scorer("static")
+    >>> scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"]).argmax(axis=1).tolist()
+    [0]
+    """
+    from detectors.sentiment.cache import CachedScorer
+
+    scorer: SentimentScorer
+    if name == "static":
+        from detectors.sentiment.static import StaticScorer
+
+        scorer = StaticScorer()
+    elif name == "e5":
+        from detectors.sentiment.e5 import E5Scorer
+
+        scorer = E5Scorer()
+    else:
+        from streams.errors import ConfigurationError
+
+        raise ConfigurationError(f"unknown sentiment scorer {name!r}; choose one of {', '.join(SCORERS)}")
+    return CachedScorer(scorer, size=cache_size) if cache_size else scorer
+
+
+def sentiments(proba: np.ndarray) -> list[Sentiment]:
+    """The most probable label of each row of a scorer's output.
+
+    >>> sentiments(np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]))
+    [<Sentiment.NEGATIVE: 'negative'>, <Sentiment.POSITIVE: 'positive'>]
+    """
+    return [LABELS[i] for i in np.asarray(proba).argmax(axis=1)]
