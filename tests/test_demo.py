@@ -27,7 +27,7 @@ def test_the_demo_raises_one_incident_for_the_crisis_and_stops_everything(tmp_pa
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp_path), "COLUMNS": "100"}
     env = {name: value for name, value in env.items() if not name.startswith(("BADBUZZ_", "SLACK_"))}
     demo = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "demo", "--history-minutes", "90", "--crisis-after", "5"],
+        [sys.executable, "-m", "streams.cli", "demo", "--history-minutes", "1500", "--crisis-after", "5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -35,13 +35,13 @@ def test_the_demo_raises_one_incident_for_the_crisis_and_stops_everything(tmp_pa
     )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(demo.stdout), daemon=True).start()
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not any("nuvola mentions spiking" in line for line in lines):
+    deadline = time.monotonic() + 360
+    while time.monotonic() < deadline and not any("nuvola negative" in line for line in lines):
         assert demo.poll() is None, "".join(lines)
         time.sleep(0.5)
     output = "".join(lines)
     assert "nuvola incident opened" in output, output
-    assert "nuvola mentions spiking" in output, output
+    assert "nuvola negative" in output, output
     assert "Unexpected incident" not in output, output
 
     children = children_of(demo.pid)
