@@ -143,3 +143,15 @@ def test_the_cascade_rescores_only_the_least_confident_texts(static):
     assert_probabilities(CascadeScorer(static, strong, fraction=0.0).predict_proba(texts, ["en"] * 4), 4)
     with pytest.raises(ValueError):
         CascadeScorer(static, strong, fraction=1.5)
+
+
+def test_threads_share_one_cached_scorer(static):
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[f"{word} service, merci @user {i}" for i in range(50)] for word in ("super", "nul", "bof", "top")]
+    expected = [static.predict_proba(batch, ["fr"] * len(batch)) for batch in batches]
+    shared = CachedScorer(static, size=120)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda batch: shared.predict_proba(batch, ["fr"] * len(batch)), batches * 3))
+    for got, want in zip(found, expected * 3):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
