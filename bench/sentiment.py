@@ -5,7 +5,7 @@ hyper-parameters, see bench/train_sentiment.py) and every US airline tweet (anot
 domain, never trained on; the slow scorers get a seeded sample). Speed is measured on
 one thread in batches of 2,000, as a worker calls the scorer. Prints; asserts nothing.
 
-    python bench/sentiment.py [--airline-sample 1000] [--scorers static e5]
+    python bench/sentiment.py [--airline-sample 1000] [--scorers static e5 cascade] [--cascade-fractions 0.01 0.5]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from detectors.sentiment import SCORERS, SentimentScorer, make_scorer  # noqa: E
 from streams.errors import ConfigurationError  # noqa: E402
 
 BATCH = 2000
-SLOW = {"e5"}
+SLOW = {"e5", "cascade"}
 
 
 def timed_proba(scorer: SentimentScorer, texts: Sequence[str], language: str) -> tuple[np.ndarray, float]:
@@ -49,23 +49,28 @@ def sample(corpus: Corpus, size: int) -> Corpus:
     return Corpus(f"{corpus.name} ({size} sampled)", [corpus.texts[i] for i in rows], corpus.labels[rows])
 
 
-def bench_scorers(names: Sequence[str], val: dict[str, Corpus], tweets: Corpus, airline_sample: int) -> None:
+def bench_scorers(
+    names: Sequence[str], val: dict[str, Corpus], tweets: Corpus, airline_sample: int, fractions: Sequence[float]
+) -> None:
     header = "scorer".ljust(16) + "".join(f"{code:>7}" for code in val) + f"{'mean':>7}{'airline':>9}{'texts/s':>9}"
     print("Sentiment, macro-F1 x 100 (UMSAB val per language; airline: all tweets unless noted)")
     print(header)
     notes = []
-    for name in names:
+    runs = [(name, fraction) for name in names for fraction in (fractions if name == "cascade" else [0.0])]
+    for name, fraction in runs:
         try:
-            scorer = make_scorer(name, cache_size=0)
+            scorer = make_scorer(name, cache_size=0, cascade_fraction=fraction)
         except ConfigurationError as error:
             print(f"{name:<16}skipped: {error}")
             continue
+        if name == "cascade":
+            name = f"cascade {fraction:.0%}"
         row, seconds, count = [], 0.0, 0
         for code, corpus in val.items():
             proba, elapsed = timed_proba(scorer, corpus.texts, code)
             row.append(100 * f1_score(corpus.labels, proba.argmax(axis=1), average="macro"))
             seconds, count = seconds + elapsed, count + len(corpus.texts)
-        tweets_used = sample(tweets, airline_sample) if name in SLOW else tweets
+        tweets_used = sample(tweets, airline_sample) if name.split()[0] in SLOW else tweets
         proba, elapsed = timed_proba(scorer, tweets_used.texts, "en")
         air = 100 * f1_score(tweets_used.labels, proba.argmax(axis=1), average="macro")
         seconds, count = seconds + elapsed, count + len(tweets_used.texts)
@@ -82,8 +87,11 @@ class Vader:
 
     def __init__(self, module: str) -> None:
         import importlib
+        import warnings
 
-        self._analyzer = importlib.import_module(module).SentimentIntensityAnalyzer()
+        with warnings.catch_warnings():  # vadersentiment-fr's fuzzywuzzy asks for python-Levenshtein
+            warnings.simplefilter("ignore")
+            self._analyzer = importlib.import_module(module).SentimentIntensityAnalyzer()
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         compound = np.array([self._analyzer.polarity_scores(text)["compound"] for text in texts])
@@ -139,10 +147,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scorers", nargs="+", default=list(SCORERS), choices=SCORERS)
     parser.add_argument("--airline-sample", type=int, default=1000, help="airline tweets for the slow scorers")
+    parser.add_argument("--cascade-fractions", type=float, nargs="+", default=[0.01, 0.2, 0.5])
     args = parser.parse_args()
     val = {code: umsab(code, "val") for code in UMSAB_LANGUAGES}
     tweets = airline()
-    bench_scorers(args.scorers, val, tweets, args.airline_sample)
+    bench_scorers(args.scorers, val, tweets, args.airline_sample, args.cascade_fractions)
     print("References:")
     bench_references(val, tweets)
     bench_cache(tweets)

