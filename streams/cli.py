@@ -85,7 +85,7 @@ def replay(
 
 @cli.command()
 def simulate(
-    history_minutes: int = typer.Option(180, help="Minutes of past mentions sent first."),
+    history_minutes: int = typer.Option(26 * 60, help="Minutes of past mentions sent first (a day: the warm-up)."),
     crisis_brand: str | None = typer.Option(None, help="A brand to script a crisis for."),
     crisis_after: int = typer.Option(90, help="Seconds from now to the crisis."),
     seed: int = typer.Option(7),
