@@ -58,7 +58,7 @@ def render(change: Change, incident: Incident) -> Panel:
         facts_text.append(
             f"Score {incident.current.score:.1f} · window {incident.current.window_start:%H:%M}–"
             f"{incident.current.window_end:%H:%M} UTC · open since {incident.opened_at:%H:%M} UTC · "
-            f"peak {incident.peak.value:,.0f}\n"
+            f"peak {incident.signal.format(incident.peak.value)}\n"
         )
     lines = [
         ("Terms", " · ".join(facts.term_phrase(term) for term in context.emerging_terms[:CONSOLE_TERMS])),
