@@ -39,7 +39,7 @@ from detectors.signals import Signal, make_watch
 from streams import topics
 from streams.app import app, settings
 from streams.enrichment import Enricher
-from streams.errors import DeliveryError, InvalidMention
+from streams.errors import ChannelUnavailable, DeliveryError, InvalidMention
 from streams.judges import Judges
 from streams.records import EnrichedMention, WindowCount
 from streams.silences import current_silences
@@ -138,7 +138,7 @@ async def count(stream):
             for mention, verdict in zip(mentions, judges.of(brand).judge(mentions)):
                 windows.add(mention, now=now, kind=verdict.kind, suspected_bot=verdict.suspected_bot)
                 metrics.count_mention(mention, kind=verdict.kind, suspected_bot=verdict.suspected_bot, now=now)
-            await _close_windows(windows, now)
+            await _close_windows(windows, now, counted=True)
 
 
 def _corrected(brand: str, mentions: list[EnrichedMention]) -> list[EnrichedMention]:
@@ -194,7 +194,7 @@ async def close_quiet_windows() -> None:
     now = time.time()
     for brand in brand_windows.keys():
         if topics.partition_of(brand) in partitions:
-            await _close_windows(_windows_of(brand), now)
+            await _close_windows(_windows_of(brand), now, counted=False)
 
 
 def _windows_of(brand: str) -> BrandWindows:
@@ -206,13 +206,16 @@ def _windows_of(brand: str) -> BrandWindows:
     )
 
 
-async def _close_windows(windows: BrandWindows, now: float) -> None:
+async def _close_windows(windows: BrandWindows, now: float, *, counted: bool) -> None:
+    """Emit the windows that are over; save the state if they or new mentions (``counted``) changed it."""
+    closed = windows.close(now=now)
     # Counts go out before the state that says they went out: a crash in between
     # repeats a window rather than losing one.
-    for closed in windows.close(now=now):
-        await publish(topics.window_counts, closed.brand, closed)
-        metrics.window_closed(closed, negative_share=closed.negative_share)
-    brand_windows[windows.brand] = windows.state()
+    for window in closed:
+        await publish(topics.window_counts, window.brand, window)
+        metrics.window_closed(window, negative_share=window.negative_share)
+    if closed or counted:
+        brand_windows[windows.brand] = windows.state()
 
 
 def new_brand_watch() -> BrandWatch:
@@ -248,7 +251,9 @@ async def detect(stream):
         for signal in settings.alert_signals:
             state = IncidentState.model_validate(states.get(signal, {}))
             judgement = verdict.judgements[signal]
-            if signal in campaigning and state.incident is None:
+            if state.incident is None and (signal in campaigning or not judgement.opens):
+                # Nothing opens and nothing is open: no context to put together.
+                metrics.incident_tracked(brand, signal, state, None)
                 continue
             context = context_of(
                 window,
@@ -414,7 +419,8 @@ async def _deliver_until_done(notifier, notification, previous, outbound: Outbou
                 log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
                 await publish(topics.undeliverable, notification.channel, outbound)
                 return None
-            wait = max(pause, getattr(error, "retry_after", None) or 0.0)
+            asked = error.retry_after if isinstance(error, ChannelUnavailable) else None
+            wait = max(pause, asked or 0.0)
             log.warning(
                 "%s is unavailable (%s); trying %s again in %.0f s", notification.channel, error, notification.key, wait
             )
