@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 
-from alerts.delivery import Meter, RetryPolicy
+from alerts.delivery import Meter, Observer, RetryPolicy
 from streams.errors import ChannelUnavailable, DeliveryRejected
+
+Config = TypeVar("Config")
 
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 #: How much of a refusal's body goes into the error: enough to see why.
@@ -108,3 +110,18 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class HttpNotifier(Generic[Config]):
+    """What the notifiers of HTTP services share: a name, a config, a meter and a channel to send on."""
+
+    def __init__(
+        self, name: str, config: Config, *, retry: RetryPolicy | None = None, observe: Observer | None = None
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.meter = Meter(name, observe)
+        self.http = HttpChannel(self.meter, retry or RetryPolicy())
+
+    async def close(self) -> None:
+        await self.http.close()

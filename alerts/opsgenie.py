@@ -14,8 +14,8 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alerts import facts
-from alerts.delivery import Meter, Notification, Observer, Receipt, RetryPolicy
-from alerts.http import HttpChannel
+from alerts.delivery import Notification, Receipt
+from alerts.http import HttpNotifier
 from alerts.incidents import Change, Incident, IncidentEvent
 from detectors.severity import Severity
 
@@ -45,21 +45,13 @@ class OpsgenieConfig(BaseModel):
         return (self.api_url or API_URLS[self.region]).rstrip("/")
 
 
-class OpsgenieNotifier:
+class OpsgenieNotifier(HttpNotifier[OpsgenieConfig]):
     """Creates an alert when an incident opens, notes its changes, acknowledges and closes it.
 
     The alias is the incident's dedup key: Opsgenie folds a redelivered creation into
     the open alert instead of paging again. Opsgenie answers 202 and processes requests
     asynchronously; 429 and 5xx are retried, other refusals (bad key, invalid field) are for good.
     """
-
-    def __init__(
-        self, name: str, config: OpsgenieConfig, *, retry: RetryPolicy | None = None, observe: Observer | None = None
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.meter = Meter(name, observe)
-        self.http = HttpChannel(self.meter, retry or RetryPolicy())
 
     async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt:
         event = notification.event
@@ -79,9 +71,6 @@ class OpsgenieNotifier:
                 await self._request("PUT", "/description", {"description": description(event)}, incident)
                 await self._request("POST", "/notes", self._note(event), incident)
         return Receipt.of(notification, {"alias": incident.dedup_key})
-
-    async def close(self) -> None:
-        await self.http.close()
 
     def alert(self, event: IncidentEvent) -> dict:
         incident = event.incident

@@ -7,8 +7,8 @@ import json
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alerts import facts
-from alerts.delivery import Meter, Notification, Observer, Receipt, RetryPolicy
-from alerts.http import HttpChannel
+from alerts.delivery import Notification, Receipt
+from alerts.http import HttpNotifier
 from alerts.incidents import Change, Incident
 from detectors.severity import Severity
 
@@ -35,7 +35,7 @@ class PagerDutyConfig(BaseModel):
     source: str = Field("badbuzz", description="Where PagerDuty says the alert comes from.")
 
 
-class PagerDutyNotifier:
+class PagerDutyNotifier(HttpNotifier[PagerDutyConfig]):
     """Triggers a PagerDuty alert per incident; later changes re-trigger, acknowledge or resolve it.
 
     Every event carries the incident's dedup key, so PagerDuty folds a redelivered or
@@ -43,22 +43,11 @@ class PagerDutyNotifier:
     retried (honouring ``Retry-After``); a 400 is a malformed event or a wrong key, for good.
     """
 
-    def __init__(
-        self, name: str, config: PagerDutyConfig, *, retry: RetryPolicy | None = None, observe: Observer | None = None
-    ) -> None:
-        self.name = name
-        self.config = config
-        self.meter = Meter(name, observe)
-        self.http = HttpChannel(self.meter, retry or RetryPolicy())
-
     async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt:
         event = self.event(notification)
         with self.meter.delivery():
             await self.http.send("POST", self.config.events_url, body=json.dumps(event).encode())
         return Receipt.of(notification, {"dedup_key": event["dedup_key"], "event_action": event["event_action"]})
-
-    async def close(self) -> None:
-        await self.http.close()
 
     def event(self, notification: Notification) -> dict:
         incident = notification.event.incident

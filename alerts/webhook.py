@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from standardwebhooks.webhooks import Webhook
 
 from alerts import facts
-from alerts.delivery import Meter, Notification, Observer, Receipt, RetryPolicy
-from alerts.http import HttpChannel
+from alerts.delivery import Notification, Observer, Receipt, RetryPolicy
+from alerts.http import HttpNotifier
 from alerts.incidents import Incident, IncidentStatus
 
 #: Alertmanager's webhook payload version, and its "not ended yet" time.
@@ -53,16 +53,13 @@ class WebhookConfig(BaseModel):
         return secret
 
 
-class WebhookNotifier:
+class WebhookNotifier(HttpNotifier[WebhookConfig]):
     """POSTs each incident change as one firing or resolved Alertmanager alert, signed."""
 
     def __init__(
         self, name: str, config: WebhookConfig, *, retry: RetryPolicy | None = None, observe: Observer | None = None
     ) -> None:
-        self.name = name
-        self.config = config
-        self.meter = Meter(name, observe)
-        self.http = HttpChannel(self.meter, retry or RetryPolicy())
+        super().__init__(name, config, retry=retry, observe=observe)
         self._signer = Webhook(config.secret.get_secret_value())
 
     async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt:
@@ -81,9 +78,6 @@ class WebhookNotifier:
         with self.meter.delivery():
             await self.http.send("POST", self.config.url, body=body.encode(), sign=sign)
         return Receipt.of(notification, {"webhook_id": message_id})
-
-    async def close(self) -> None:
-        await self.http.close()
 
 
 def webhook_id(notification: Notification) -> str:

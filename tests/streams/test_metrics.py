@@ -8,12 +8,13 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from alerts.incidents import Change, Incident, IncidentEvent, IncidentState, IncidentStatus, Reading, Signal
+from alerts.incidents import Change, IncidentEvent, IncidentState, Signal
 from detectors.severity import Severity
 from detectors.watch import Judgement
 from streams.errors import RejectReason
 from streams.metrics import Metrics
 from streams.records import Author, EnrichedMention, Kind, Mention, WindowCount
+from tests.alerts.factories import incident
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -54,24 +55,6 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float | Non
 def window(brand: str = "nuvola", volume: int = 42, duplicates: int = 2, late: int = 1) -> WindowCount:
     return WindowCount(
         brand=brand, start=NOW, end=NOW + timedelta(minutes=1), volume=volume, duplicates=duplicates, late=late
-    )
-
-
-def incident(status=IncidentStatus.OPEN, severity=Severity.CRITICAL) -> Incident:
-    reading = Reading(value=90, score=17.0, window_start=NOW, window_end=NOW + timedelta(minutes=1))
-    return Incident(
-        brand="nuvola",
-        signal=Signal.VOLUME,
-        status=status,
-        severity=severity,
-        revision=1,
-        opened_at=NOW,
-        current=reading,
-        peak=reading,
-        usual=10,
-        usual_low=8,
-        usual_high=12,
-        window_seconds=60,
     )
 
 
@@ -163,7 +146,7 @@ def test_a_judgement_sets_value_score_baseline_band_and_threshold(registry, metr
 
 
 def test_incidents_open_escalate_and_resolve(registry, metrics):
-    opened = incident(severity=Severity.WARNING)
+    opened = incident("nuvola", Signal.VOLUME, Severity.WARNING)
     metrics.incident_tracked(
         "nuvola", Signal.VOLUME, IncidentState(incident=opened), IncidentEvent(change=Change.OPENED, incident=opened)
     )
@@ -172,7 +155,7 @@ def test_incidents_open_escalate_and_resolve(registry, metrics):
     assert sample(registry, "badbuzz_incidents_open", severity="critical", **open_labels) == 0.0
     assert sample(registry, "badbuzz_incidents_opened_total", signal="volume", severity="warning") == 1.0
 
-    escalated = incident(severity=Severity.CRITICAL)
+    escalated = incident("nuvola", Signal.VOLUME, Severity.CRITICAL)
     metrics.incident_tracked(
         "nuvola",
         Signal.VOLUME,
@@ -187,7 +170,7 @@ def test_incidents_open_escalate_and_resolve(registry, metrics):
     metrics.incident_tracked("nuvola", Signal.VOLUME, IncidentState(incident=escalated, calm_windows=1), None)
     assert sample(registry, "badbuzz_incidents_open", severity="critical", **open_labels) == 1.0
 
-    resolved = incident(status=IncidentStatus.RESOLVED, severity=Severity.CRITICAL)
+    resolved = incident("nuvola", Signal.VOLUME, Severity.CRITICAL, resolved=True)
     metrics.incident_tracked(
         "nuvola", Signal.VOLUME, IncidentState(), IncidentEvent(change=Change.RESOLVED, incident=resolved)
     )
