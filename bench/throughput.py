@@ -26,7 +26,7 @@ from streams.simulator import Brand, MentionSimulator
 from streams.topics import MENTIONS, WINDOW_COUNTS
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-BRANDS = tuple(Brand(name, peak_per_minute=600, french=0.6) for name in ("alpha", "bravo", "charlie", "delta"))
+BRAND_NAMES = ("alpha", "bravo", "charlie", "delta")
 
 
 def main() -> None:
@@ -34,10 +34,14 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=100_000)
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument(
+        "--peak-per-minute", type=int, default=600, help="each brand's busiest rate (a crisis: several thousands)"
+    )
     args = parser.parse_args()
+    brands = tuple(Brand(name, peak_per_minute=args.peak_per_minute, french=0.6) for name in BRAND_NAMES)
 
     mentions = []
-    for mention in MentionSimulator(brands=BRANDS, seed=1).between(START, START + timedelta(days=1)):
+    for mention in MentionSimulator(brands=brands, seed=1).between(START, START + timedelta(days=1)):
         mentions.append(mention)
         if len(mentions) == args.mentions:
             break
@@ -71,7 +75,8 @@ def main() -> None:
         cpu = _cpu_seconds(worker.process.pid) - cpu_before
         worker.stop()
 
-    print(f"mentions                 {args.mentions:>10,}  ({len(BRANDS)} brands, {span} of event time)")
+    rate = f"{len(brands)} brands at up to {args.peak_per_minute:,} a minute"
+    print(f"mentions                 {args.mentions:>10,}  ({rate}, {span} of event time)")
     print(f"partitions / batch size  {args.partitions:>10} / {args.batch_size}")
     print(f"producer (kafka-python)  {args.mentions / produced:>10,.0f} mentions/s")
     print(f"worker, raw → windows    {counted / elapsed:>10,.0f} mentions/s  ({elapsed:.1f} s)")

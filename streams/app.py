@@ -8,6 +8,11 @@ from streams.config import get_settings
 
 settings = get_settings()
 
+#: The largest record a worker writes. Kafka refuses records over a megabyte by default, and
+#: a table value that is refused crashes the worker; a crisis brand's open windows (about 22
+#: bytes a mention) pass a megabyte at some 45,000 mentions, so changelogs take up to this.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
 app = faust.App(
     settings.worker_id,
     broker=settings.broker_url,
@@ -19,6 +24,7 @@ app = faust.App(
     topic_replication_factor=settings.replication_factor,
     consumer_auto_offset_reset="earliest",
     producer_max_batch_size=settings.producer_max_batch_size,
+    producer_max_request_size=MAX_RECORD_BYTES,
     broker_session_timeout=settings.broker_session_timeout,
     broker_heartbeat_interval=settings.broker_heartbeat_interval,
     broker_rebalance_timeout=settings.broker_rebalance_timeout,

@@ -12,7 +12,7 @@ import pickle
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from streams.app import app
+from streams.app import MAX_RECORD_BYTES, app
 
 
 class StateTable:
@@ -28,7 +28,13 @@ class StateTable:
         dumps: Callable[[Any], bytes] = lambda value: json.dumps(value).encode(),
         loads: Callable[[bytes], Any] = json.loads,
     ) -> None:
-        self.table = app.Table(name, key_type=bytes, value_type=bytes, use_partitioner=True)
+        self.table = app.Table(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            use_partitioner=True,
+            extra_topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)},
+        )
         self._dumps = dumps
         self._loads = loads
 

@@ -7,11 +7,16 @@ still closes its windows (as zeros) and a replay of old mentions, whose event
 time is far behind the wall clock, is windowed exactly as it happened.
 
 The state is a plain JSON dict so that it lives in a Faust table and comes back
-after a restart; ids are kept as short fingerprints, only for the open windows.
+after a restart. It is rewritten after every batch, so what it keeps per mention
+must stay small even when a crisis brings hundreds of thousands of mentions into
+one window: ids and authors are kept as packed 8-byte fingerprints (exact counts,
+about 22 bytes a mention in all), the per-author and per-term details only for the
+most frequent ones.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,13 +31,36 @@ from streams.records import EnrichedMention, Kind, SamplePost, WindowCount
 #: Posts and authors a window keeps to show beside its numbers.
 TOP_POSTS = 5
 TOP_AUTHORS = 5
+#: Bumped when the state's layout changes: state in an older layout starts afresh.
+STATE_FORMAT = 2
 #: Terms a closed window reports; the emerging-term judge ranks them against the brand's usual.
 TOP_TERMS = 40
+#: Authors and terms followed in detail per window: when twice as many are followed, the
+#: least frequent half is dropped (a returning one starts again from zero, which cannot
+#: change who tops a window that has this many).
+KEPT_AUTHORS = 1_000
+KEPT_TERMS = 1_000
 
 
-def fingerprint(mention_id: str) -> str:
-    """64 bits of the id: a collision inside one brand's open windows is negligible."""
-    return hashlib.blake2b(mention_id.encode(), digest_size=8).hexdigest()
+def fingerprint(text: str) -> bytes:
+    """64 bits of a mention id or an author handle: a collision inside one window is negligible."""
+    return hashlib.blake2b(text.encode(), digest_size=8).digest()
+
+
+def _pack(fingerprints: set[bytes]) -> str:
+    return base64.b64encode(b"".join(sorted(fingerprints))).decode()
+
+
+def _unpack(packed: str) -> set[bytes]:
+    raw = base64.b64decode(packed)
+    return {raw[i : i + 8] for i in range(0, len(raw), 8)}
+
+
+def _keep_frequent(details: dict, keep: int, rank) -> None:
+    """Drop all but the ``keep`` highest-ranked entries once there are twice as many."""
+    if len(details) >= 2 * keep:
+        for key in sorted(details, key=rank)[: len(details) - keep]:
+            del details[key]
 
 
 def _post_rank(post: SamplePost) -> tuple[bool, float]:
@@ -53,8 +81,9 @@ class OpenWindow:
     copies: int = 0
     suspected_bots: int = 0
     duplicates: int = 0
-    seen: set[str] = field(default_factory=set)
-    #: handle → [mentions, followers, platform]
+    seen: set[bytes] = field(default_factory=set)
+    author_ids: set[bytes] = field(default_factory=set)
+    #: handle → [mentions, followers, platform], for the most active authors only
     authors: dict[str, list] = field(default_factory=dict)
     languages: Counter[str] = field(default_factory=Counter)
     platforms: Counter[str] = field(default_factory=Counter)
@@ -79,14 +108,17 @@ class OpenWindow:
             self.negative_reach += mention.reach
         self.reposts += kind is Kind.REPOST
         self.copies += kind is Kind.COPY
+        self.author_ids.add(fingerprint(mention.author.handle))
         author = self.authors.setdefault(mention.author.handle, [0, 0, mention.platform.value])
         author[0] += 1
         author[1] = max(author[1], mention.author.followers)
+        _keep_frequent(self.authors, KEPT_AUTHORS, rank=lambda handle: self.authors[handle][:2])
         self.languages[mention.detected_language] += 1
         self.platforms[mention.platform.value] += 1
         if kind is not Kind.REPOST:
             # A repost repeats its original's words; counting them again would only echo.
             self.terms.update(terms_of(mention.text))
+            _keep_frequent(self.terms, KEPT_TERMS, rank=self.terms.__getitem__)
         self._consider(SamplePost.of(mention))
 
     def _consider(self, post: SamplePost) -> None:
@@ -116,7 +148,8 @@ class OpenWindow:
                 self.suspected_bots,
                 self.duplicates,
             ],
-            "seen": sorted(self.seen),
+            "seen": _pack(self.seen),
+            "author_ids": _pack(self.author_ids),
             "authors": self.authors,
             "languages": self.languages,
             "platforms": self.platforms,
@@ -137,7 +170,8 @@ class OpenWindow:
             copies=copies,
             suspected_bots=bots,
             duplicates=duplicates,
-            seen=set(state["seen"]),
+            seen=_unpack(state["seen"]),
+            author_ids=_unpack(state["author_ids"]),
             authors=state["authors"],
             languages=Counter(state["languages"]),
             platforms=Counter(state["platforms"]),
@@ -158,7 +192,7 @@ class OpenWindow:
             reposts=self.reposts,
             copies=self.copies,
             suspected_bots=self.suspected_bots,
-            unique_authors=len(self.authors),
+            unique_authors=len(self.author_ids),
             duplicates=self.duplicates,
             late=late,
             languages=dict(self.languages),
@@ -236,6 +270,7 @@ class BrandWindows:
 
     def state(self) -> dict[str, Any]:
         return {
+            "format": STATE_FORMAT,
             "window_seconds": self.window_seconds,
             "next_close": self.next_close,
             "stream_time": self.stream_time,
@@ -248,9 +283,9 @@ class BrandWindows:
     def from_state(
         cls, brand: str, state: dict[str, Any] | None, *, window_seconds: int, lateness_seconds: int
     ) -> BrandWindows:
-        """Rebuild from :meth:`state`; state kept under another window length starts afresh."""
+        """Rebuild from :meth:`state`; state kept under another window length or layout starts afresh."""
         windows = cls(brand, window_seconds=window_seconds, lateness_seconds=lateness_seconds)
-        if state and state["window_seconds"] == window_seconds:
+        if state and state.get("format") == STATE_FORMAT and state["window_seconds"] == window_seconds:
             windows.next_close = state["next_close"]
             windows.stream_time = state["stream_time"]
             windows.stream_time_wall = state["stream_time_wall"]

@@ -336,3 +336,48 @@ def test_from_state_with_another_window_length_starts_afresh() -> None:
 def test_from_state_without_state_starts_afresh() -> None:
     windows = BrandWindows.from_state("acme", None, window_seconds=WINDOW, lateness_seconds=LATENESS)
     assert windows.state() == new_windows().state()
+
+
+def crowded_window(mentions: int) -> BrandWindows:
+    """One window of ``mentions`` distinct mentions by as many authors, with words of their own."""
+    windows = new_windows()
+    for i in range(mentions):
+        windows.add(mention(f"m{i}", i % WINDOW, handle=f"author{i}", text=f"panne mot{i} #crise"), now=WALL)
+    return windows
+
+
+def test_a_crowded_window_keeps_exact_counts_in_a_state_of_a_few_bytes_a_mention() -> None:
+    windows = crowded_window(20_000)
+    state_bytes = len(json.dumps(windows.state()))
+    windows = round_trip(windows)
+    windows.add(mention("m7", 7, handle="author7"), now=WALL)  # redelivered after the restart
+    windows.add(mention("tick", WINDOW + LATENESS), now=WALL)
+
+    [window] = windows.close(now=WALL)
+
+    assert (window.volume, window.unique_authors, window.duplicates) == (20_000, 20_000, 1)
+    assert set(list(window.terms)[:2]) == {"#crise", "panne"}
+    # The changelog takes at most a megabyte a record by default: a window this size must fit well inside.
+    assert state_bytes / 20_000 < 30
+
+
+def test_the_most_active_authors_outlast_the_pruning_of_the_rest() -> None:
+    windows = crowded_window(5_000)
+    for i in range(30):
+        windows.add(mention(f"loud{i}", 1, handle="loud", followers=50), now=WALL)
+    windows.add(mention("tick", WINDOW + LATENESS), now=WALL)
+
+    [window] = windows.close(now=WALL)
+
+    assert window.top_authors[0].handle == "loud"
+    assert window.top_authors[0].mentions == 30
+    assert window.unique_authors == 5_001
+
+
+def test_state_in_an_older_layout_starts_afresh() -> None:
+    state = json.loads(json.dumps(before_restart().state()))
+    del state["format"]
+
+    windows = BrandWindows.from_state("acme", state, window_seconds=WINDOW, lateness_seconds=LATENESS)
+
+    assert windows.state() == new_windows().state()
