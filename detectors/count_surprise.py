@@ -25,7 +25,7 @@ LONG_SCALE_CAP = 6.0
 #: Standardised rises above this are the peaks the tail is fitted to (about the top 5 % of windows).
 PEAK_LEVEL = 2.0
 #: What a window at the shipped threshold is, for counts: this many windows a week would be as rare.
-#: The alerts it gives are fewer, since an alert spans many windows: about 0.6 a week per series
+#: The alerts it gives are fewer, since an alert spans many windows: about 0.4 a week per series
 #: outside labelled anomalies on NAB's tweet volumes.
 FALSE_ALARMS_PER_WEEK = 2.0
 
@@ -124,6 +124,11 @@ class CountSurprise(AnomalyDetector):
             PeaksOverThreshold(level=PEAK_LEVEL, half_life=calibration_half_life / window_seconds) for _ in scales
         ]
         self.n_seen = 0
+
+    def __setstate__(self, state: dict) -> None:
+        # A watch checkpointed before the cap existed carries on with the cap, not with a crash.
+        state.setdefault("long_scale_cap", LONG_SCALE_CAP)
+        self.__dict__.update(state)
 
     def expected(self, time: datetime | float) -> float:
         return max(self.baseline.expected(time), MIN_EXPECTED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -61,3 +62,15 @@ def test_a_protected_crisis_still_fills_the_longer_sums_but_is_not_learnt() -> N
     assert judged[0].opens and all(j.alerting for j in judged)
     assert detector.baseline.level == level and detector.dispersions == dispersions
     assert detector.observed[1] > 2 * hour_sum
+
+
+def test_a_checkpoint_from_before_the_cap_restores_and_scores_like_a_fresh_default() -> None:
+    detector = CountSurprise(window_seconds=WINDOW_SECONDS)
+    for i, value in enumerate(quiet_week()):
+        detector.learn_one({"value": value, "time": T0 + timedelta(seconds=WINDOW_SECONDS * i)})
+    old = pickle.loads(pickle.dumps(detector))
+    del old.__dict__["long_scale_cap"]
+    restored = pickle.loads(pickle.dumps(old))
+    x = {"value": 40.0, "time": T0 + timedelta(days=7)}
+    assert restored.long_scale_cap == detector.long_scale_cap
+    assert restored.score_one(x) == detector.score_one(x)
