@@ -52,7 +52,9 @@ class SeriesWatch:
     series. Windows that open or keep an alert are not learnt (river's
     ``protect_anomaly_detector``), so a crisis does not become the new normal while it lasts,
     unless the alert has gone on for ``relearn_after`` windows: a lasting shift in level is then
-    learnt gradually rather than alarmed about forever.
+    learnt gradually rather than alarmed about forever. A detector that sums windows over time
+    (it has ``observe_one(x)``) still moves its sums past a protected window, so it sees how
+    long a crisis lasts without learning any of it as normal.
 
     Parameters
     ----------
@@ -152,6 +154,8 @@ class SeriesWatch:
             self.detector.learn_one(x)
             if self.baseline is not None:
                 self.baseline.update(value)
+        elif hasattr(self.detector, "observe_one"):
+            self.detector.observe_one(x)
         return Judgement(
             value=value,
             score=score,
