@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from detectors.language import LanguageDetector
-
 from detectors.reach import ReachModel
 from detectors.sentiment import SentimentScorer, make_scorer
 from streams.config import Settings
@@ -29,7 +28,7 @@ class Enricher:
     def from_settings(cls, settings: Settings) -> Enricher:
         return cls(
             LanguageDetector(settings.languages),
-            make_scorer(settings.sentiment_scorer),
+            make_scorer(settings.sentiment_scorer, cascade_fraction=settings.sentiment_cascade_fraction),
             settings.reach,
         )
 

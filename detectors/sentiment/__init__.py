@@ -41,7 +41,7 @@ class SentimentScorer(Protocol):
 SCORERS: tuple[str, ...] = ("static", "e5", "cascade")
 
 
-def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction: float = 0.01) -> SentimentScorer:
+def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction: float = 0.005) -> SentimentScorer:
     """The scorer called ``name``, built once per worker, remembering ``cache_size`` recent texts.
 
     Raises :class:`streams.errors.ConfigurationError` for an unknown name, or when the

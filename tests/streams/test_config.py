@@ -154,3 +154,10 @@ def test_bootstrap_servers(monkeypatch: pytest.MonkeyPatch, url: str, servers: l
 def test_an_unknown_detector_is_refused_at_start() -> None:
     with pytest.raises(ValidationError, match="unknown detector 'prophet'"):
         Settings(detector="prophet")
+
+
+def test_the_cascade_reads_a_share_of_each_batch_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BADBUZZ_SENTIMENT_CASCADE_FRACTION", "0.02")
+    assert Settings().sentiment_cascade_fraction == 0.02
+    with pytest.raises(ValidationError, match="sentiment_cascade_fraction"):
+        Settings(sentiment_cascade_fraction=1.5)
