@@ -64,7 +64,7 @@ def bench_scorers(
             print(f"{name:<16}skipped: {error}")
             continue
         if name == "cascade":
-            name = f"cascade {fraction:.0%}"
+            name = f"cascade {fraction * 100:g}%"
         row, seconds, count = [], 0.0, 0
         for code, corpus in val.items():
             proba, elapsed = timed_proba(scorer, corpus.texts, code)
