@@ -19,8 +19,10 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from alerts.context import TopAuthor
@@ -56,10 +58,14 @@ def _unpack(packed: str) -> set[bytes]:
     return {raw[i : i + 8] for i in range(0, len(raw), 8)}
 
 
-def _keep_frequent(details: dict, keep: int, rank) -> None:
-    """Drop all but the ``keep`` highest-ranked entries once there are twice as many."""
+#: An author's rank in a window: mentions, then followers.
+_ACTIVITY = itemgetter(0, 1)
+
+
+def _keep_frequent(details: dict, keep: int, rank: Callable[[Any], Any] = lambda value: value) -> None:
+    """Drop all but the ``keep`` entries whose values rank highest once there are twice as many."""
     if len(details) >= 2 * keep:
-        for key in sorted(details, key=rank)[: len(details) - keep]:
+        for key in sorted(details, key=lambda key: rank(details[key]))[: len(details) - keep]:
             del details[key]
 
 
@@ -112,13 +118,13 @@ class OpenWindow:
         author = self.authors.setdefault(mention.author.handle, [0, 0, mention.platform.value])
         author[0] += 1
         author[1] = max(author[1], mention.author.followers)
-        _keep_frequent(self.authors, KEPT_AUTHORS, rank=lambda handle: self.authors[handle][:2])
+        _keep_frequent(self.authors, KEPT_AUTHORS, rank=_ACTIVITY)
         self.languages[mention.detected_language] += 1
         self.platforms[mention.platform.value] += 1
         if kind is not Kind.REPOST:
             # A repost repeats its original's words; counting them again would only echo.
             self.terms.update(terms_of(mention.text))
-            _keep_frequent(self.terms, KEPT_TERMS, rank=self.terms.__getitem__)
+            _keep_frequent(self.terms, KEPT_TERMS)
         self._consider(SamplePost.of(mention))
 
     def _consider(self, post: SamplePost) -> None:
