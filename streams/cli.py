@@ -100,7 +100,7 @@ def simulate(
 
     now = utc_now().replace(microsecond=0)
     crisis = Crisis(brand=crisis_brand, starts_at=now + timedelta(seconds=crisis_after)) if crisis_brand else None
-    simulator = MentionSimulator(crisis=crisis, seed=seed)
+    simulator = MentionSimulator(crises=(crisis,) if crisis else (), seed=seed)
     history = timedelta(minutes=history_minutes)
     if out is not None:
         with out.open("w") as file:

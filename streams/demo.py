@@ -51,7 +51,7 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
             )
             _watch_incidents(settings.bootstrap_servers, topics.INCIDENTS, crisis, console)
             producer = MentionProducer(settings.bootstrap_servers, topics.MENTIONS)
-            simulator = MentionSimulator(crisis=crisis, seed=seed)
+            simulator = MentionSimulator(crises=(crisis,), seed=seed)
             console.print(
                 f"Brands: {', '.join(brand.name for brand in BRANDS)}. Sending the last {history} of mentions "
                 "so the detectors have a baseline…"

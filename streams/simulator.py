@@ -1,5 +1,5 @@
 """A mention stream that looks like a brand's real one: several brands, French and
-English, a day/night rhythm, reposts, and one scripted negative-buzz crisis.
+English, a day/night rhythm, reposts, and scripted negative-buzz crises.
 
 Deterministic for a seed and a time range, so a demo can be replayed and a test
 knows what it will get.
@@ -38,10 +38,12 @@ BRANDS = (
 
 @dataclass(frozen=True)
 class Crisis:
-    """A negative buzz about one brand: extra angry mentions, ramping up fast, then holding and fading.
+    """A negative buzz about one brand, ramping up, then holding and fading.
 
-    Its size is absolute, not relative to the brand's usual rate: a story goes viral
-    at 4 a.m. as much as at 4 p.m.
+    Three shapes, as they happen: an absolute flood of angry mentions (``peak_per_minute``:
+    a story goes viral at 4 a.m. as much as at 4 p.m.), a flood relative to the brand's own
+    rate (``scale``: ×5 its usual volume), or a shift of tone without more volume
+    (``negative_share``: the brand's usual mentions turn negative).
     """
 
     brand: str
@@ -49,16 +51,33 @@ class Crisis:
     minutes: float = 15.0
     peak_per_minute: float = 120.0
     ramp_seconds: float = 60.0
+    #: Total volume as a multiple of the brand's usual rate at the peak; replaces ``peak_per_minute``.
+    scale: float | None = None
+    #: Share of the brand's usual mentions that are negative at the peak (they are 20 % otherwise).
+    negative_share: float | None = None
 
-    def extra_rate(self, at: datetime) -> float:
-        """Extra negative mentions per minute at ``at``."""
+    def intensity(self, at: datetime) -> float:
+        """From 0 (before and long after) to 1 (holding)."""
         elapsed = (at - self.starts_at).total_seconds()
         if elapsed < 0:
             return 0.0
         if elapsed < self.ramp_seconds:
-            return self.peak_per_minute * elapsed / self.ramp_seconds
+            return elapsed / self.ramp_seconds
         after_hold = elapsed - self.minutes * 60
-        return self.peak_per_minute if after_hold < 0 else self.peak_per_minute * math.exp(-after_hold / 120.0)
+        return 1.0 if after_hold < 0 else math.exp(-after_hold / 120.0)
+
+    def extra_rate(self, at: datetime, usual_per_minute: float) -> float:
+        """Extra negative mentions per minute at ``at``, for a brand usually at ``usual_per_minute``."""
+        if self.negative_share is not None:
+            return 0.0
+        peak = self.peak_per_minute if self.scale is None else (self.scale - 1.0) * usual_per_minute
+        return peak * self.intensity(at)
+
+    def turned_negative(self, at: datetime) -> float:
+        """The probability that one of the brand's usual mentions is negative at ``at``."""
+        if self.negative_share is None:
+            return USUAL_NEGATIVE_SHARE
+        return USUAL_NEGATIVE_SHARE + (self.negative_share - USUAL_NEGATIVE_SHARE) * self.intensity(at)
 
 
 # Texts are put together from parts, so two people rarely write the same sentence:
@@ -166,6 +185,9 @@ CITIES = ("Paris", "Lyon", "Marseille", "Lille", "Nantes", "Bordeaux", "London",
 
 PLATFORMS = (Platform.X, Platform.INSTAGRAM, Platform.FACEBOOK, Platform.TIKTOK, Platform.REDDIT, Platform.REVIEW)
 PLATFORM_WEIGHTS = (40, 20, 15, 12, 8, 5)
+#: Tones of a brand's usual mentions: positive, neutral, negative.
+TONE_WEIGHTS = (3, 5, 2)
+USUAL_NEGATIVE_SHARE = TONE_WEIGHTS[2] / sum(TONE_WEIGHTS)
 
 
 def daily_rhythm(at: datetime) -> float:
@@ -189,9 +211,9 @@ class MentionSimulator:
     True
     """
 
-    def __init__(self, brands: tuple[Brand, ...] = BRANDS, crisis: Crisis | None = None, seed: int = 0) -> None:
+    def __init__(self, brands: tuple[Brand, ...] = BRANDS, crises: tuple[Crisis, ...] = (), seed: int = 0) -> None:
         self.brands = brands
-        self.crisis = crisis
+        self.crises = crises
         self.seed = seed
         self.authors = [_author(random.Random(seed * 1_000_003 + i), i) for i in range(5_000)]
 
@@ -207,24 +229,27 @@ class MentionSimulator:
         # One generator per brand, step and kind: a brand's stream does not depend on the
         # other brands, nor its usual chatter on whether a crisis is scripted.
         usual = brand.peak_per_minute * daily_rhythm(at)
+        crises = [crisis for crisis in self.crises if crisis.brand == brand.name]
+        negative = max((crisis.turned_negative(at) for crisis in crises), default=USUAL_NEGATIVE_SHARE)
         rng = random.Random(f"{self.seed}:{brand.name}:{at.timestamp():.6f}")
         for _ in range(_poisson(rng, usual * seconds / 60)):
-            yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=False)
+            yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), negative=negative)
         rng = random.Random(f"{self.seed}:{brand.name}:spam:{at.timestamp():.6f}")
         for _ in range(_poisson(rng, SPAM_PER_MINUTE * seconds / 60)):
             yield self._spam(rng, brand, at + timedelta(seconds=rng.random() * seconds))
-        if self.crisis is not None and self.crisis.brand == brand.name:
-            rng = random.Random(f"{self.seed}:{brand.name}:crisis:{at.timestamp():.6f}")
-            extra = self.crisis.extra_rate(at)
-            for _ in range(_poisson(rng, extra * seconds / 60)):
-                yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), crisis=True)
+        for index, crisis in enumerate(crises):
+            rng = random.Random(f"{self.seed}:{brand.name}:crisis{index or ''}:{at.timestamp():.6f}")
+            for _ in range(_poisson(rng, crisis.extra_rate(at, usual) * seconds / 60)):
+                yield self._mention(rng, brand, at + timedelta(seconds=rng.random() * seconds), negative=None)
 
-    def _mention(self, rng: random.Random, brand: Brand, at: datetime, *, crisis: bool) -> Mention:
+    def _mention(self, rng: random.Random, brand: Brand, at: datetime, *, negative: float | None) -> Mention:
+        """One of the brand's usual mentions, negative with probability ``negative``; a crisis one for None."""
         language = "fr" if rng.random() < brand.french else "en"
+        crisis = negative is None
         if crisis:
             parts = CRISIS_TEXTS[language]
         else:
-            tone = rng.choices(("positive", "neutral", "negative"), weights=(3, 5, 2))[0]
+            tone = _tone(rng, negative)
             parts = TEXTS[(language, tone)]
         tag = brand.name.replace("-", "").capitalize() + ("Panne" if language == "fr" else "Down")
         text = _compose(rng, parts).format(
@@ -268,6 +293,15 @@ class MentionSimulator:
             is_repost=is_repost,
             is_reply=rng.random() < 0.15,
         )
+
+
+def _tone(rng: random.Random, negative: float) -> str:
+    # One draw whatever the share, so a brand's stream keeps its other draws when its tone shifts.
+    draw = rng.random()
+    if draw >= 1.0 - negative:
+        return "negative"
+    positive, neutral, _ = TONE_WEIGHTS
+    return "positive" if draw < (1.0 - negative) * positive / (positive + neutral) else "neutral"
 
 
 def _compose(rng: random.Random, parts: tuple[tuple[str, ...], ...]) -> str:

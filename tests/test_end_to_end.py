@@ -60,7 +60,7 @@ def test_a_crisis_reaches_slack_as_one_message_and_quiet_brands_stay_quiet(broke
     crisis = Crisis(brand="acme", starts_at=START + timedelta(minutes=2), minutes=4)
     simulator = MentionSimulator(
         brands=(Brand("acme", peak_per_minute=30, french=0.6), Brand("globex", peak_per_minute=30, french=0.5)),
-        crisis=crisis,
+        crises=(crisis,),
         seed=3,
     )
     producer = producer_for(broker)

@@ -178,7 +178,7 @@ def test_every_dashboard_and_rule_query_returns_data_from_a_live_worker(
         # History at once (the detectors' baseline), then live mentions second by second
         # up to the crisis' peak; then silence, whose empty windows resolve the incident.
         simulate(
-            MentionSimulator(brands=BRANDS, crisis=crisis, seed=11),
+            MentionSimulator(brands=BRANDS, crises=(crisis,), seed=11),
             producer,
             history=timedelta(seconds=WINDOW_SECONDS * HISTORY_WINDOWS),
             until=crisis.starts_at + timedelta(minutes=crisis.minutes),

@@ -106,7 +106,7 @@ def per_brand(simulator: MentionSimulator) -> Counter[str]:
 
 def test_crisis_multiplies_the_crisis_brand_volume() -> None:
     calm = per_brand(MentionSimulator(seed=7))
-    crisis = per_brand(MentionSimulator(seed=7, crisis=CRISIS))
+    crisis = per_brand(MentionSimulator(seed=7, crises=(CRISIS,)))
     assert crisis["velocia"] > 5 * calm["velocia"]
 
 
@@ -114,7 +114,7 @@ def test_crisis_mentions_are_tagged() -> None:
     before = {m.id for m in MentionSimulator(seed=7).between(*CRISIS_MINUTES)}
     extra = [
         m
-        for m in MentionSimulator(seed=7, crisis=CRISIS).between(*CRISIS_MINUTES)
+        for m in MentionSimulator(seed=7, crises=(CRISIS,)).between(*CRISIS_MINUTES)
         if m.brand == "velocia" and m.id not in before
     ]
     assert extra
@@ -125,11 +125,45 @@ def test_no_crisis_mentions_before_it_starts() -> None:
     def velocia(simulator: MentionSimulator) -> list[Mention]:
         return [m for m in mentions(simulator, AFTERNOON, timedelta(minutes=2)) if m.brand == "velocia"]
 
-    assert velocia(MentionSimulator(seed=7, crisis=CRISIS)) == velocia(MentionSimulator(seed=7))
+    assert velocia(MentionSimulator(seed=7, crises=(CRISIS,))) == velocia(MentionSimulator(seed=7))
 
 
 def test_crisis_leaves_other_brands_unchanged() -> None:
     def others(simulator: MentionSimulator) -> list[Mention]:
         return [m for m in mentions(simulator) if m.brand != "velocia"]
 
-    assert others(MentionSimulator(seed=7, crisis=CRISIS)) == others(MentionSimulator(seed=7))
+    assert others(MentionSimulator(seed=7, crises=(CRISIS,))) == others(MentionSimulator(seed=7))
+
+
+def test_a_relative_flood_multiplies_the_brand_own_volume() -> None:
+    flood = Crisis(brand="velocia", starts_at=CRISIS.starts_at, minutes=5, scale=5.0, ramp_seconds=1.0)
+    calm = per_brand(MentionSimulator(seed=7))
+    flooded = per_brand(MentionSimulator(seed=7, crises=(flood,)))
+    assert 4.0 < flooded["velocia"] / calm["velocia"] < 6.0
+    assert flooded["nuvola"] == calm["nuvola"]
+
+
+#: A word of each negative text the simulator writes.
+NEGATIVE_WORDS = ("souci", "déçu", "facturé", "réponse", "qualité", "impressed", "waited", "charged", "quality")
+
+
+def test_a_tone_shift_turns_mentions_negative_without_adding_any() -> None:
+    shift = Crisis(brand="velocia", starts_at=CRISIS.starts_at, minutes=5, negative_share=0.6, ramp_seconds=1.0)
+
+    def velocia(simulator: MentionSimulator) -> list[Mention]:
+        return [m for m in simulator.between(*CRISIS_MINUTES) if m.brand == "velocia"]
+
+    def negative_share(mentions: list[Mention]) -> float:
+        return sum(any(word in m.text for word in NEGATIVE_WORDS) for m in mentions) / len(mentions)
+
+    calm, shifted = velocia(MentionSimulator(seed=7)), velocia(MentionSimulator(seed=7, crises=(shift,)))
+    assert len(shifted) == len(calm)
+    assert negative_share(calm) < 0.3 < 0.5 < negative_share(shifted)
+
+
+def test_several_crises_at_once_each_keep_their_brand() -> None:
+    crises = (CRISIS, Crisis(brand="nuvola", starts_at=CRISIS.starts_at, minutes=5, peak_per_minute=100.0))
+    calm = per_brand(MentionSimulator(seed=7))
+    both = per_brand(MentionSimulator(seed=7, crises=crises))
+    assert both["velocia"] > 5 * calm["velocia"] and both["nuvola"] > 5 * calm["nuvola"]
+    assert both["cafe-lumen"] == calm["cafe-lumen"]
