@@ -132,8 +132,8 @@ def post_byline(post: SamplePost) -> str:
 
 
 def top_posts(incident: Incident) -> tuple[SamplePost, ...]:
-    """The posts behind the incident, largest reach first (the window's samples when there is no context)."""
-    posts = incident.context.top_posts or incident.samples
+    """The posts behind the incident, largest reach first."""
+    posts = incident.context.top_posts
     return tuple(sorted(posts, key=lambda post: (-post.reach, -post.followers)))[:TOP_POSTS]
 
 

@@ -37,6 +37,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from alerts import chart, facts
+from alerts.actions import ACTIONS_BLOCK_ID, action_value
 from alerts.delivery import Meter, Notification, Observer, Outcome, Receipt, RetryPolicy
 from alerts.http import parse_retry_after
 from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus
@@ -337,7 +338,7 @@ def incident_blocks(event: IncidentEvent) -> list[Block]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=progress)]))
     buttons = action_buttons(incident)
     if buttons:
-        blocks.append(ActionsBlock(block_id="incident_actions", elements=buttons))
+        blocks.append(ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons))
     blocks += evidence(incident)
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer(event))]))
     return blocks
@@ -376,17 +377,21 @@ def lead(incident: Incident) -> SectionBlock:
 
 
 def action_buttons(incident: Incident) -> list[ButtonElement]:
-    """The buttons that still mean something: ``action_id`` is the action, ``value`` the incident's dedup key."""
-    key = incident.dedup_key
+    """The buttons that still mean something: ``action_id`` is the action, ``value`` names the incident.
+
+    The value is what ``/slack/actions`` parses (:func:`~alerts.actions.action_value`):
+    the dedup key and the opening time, so an old message's button cannot act on a newer incident.
+    """
+    value = action_value(incident)
     buttons = []
     if incident.status is IncidentStatus.OPEN and not incident.acknowledged_by:
-        buttons.append(ButtonElement(text="Acknowledge", action_id=Action.ACKNOWLEDGE, value=key, style="primary"))
+        buttons.append(ButtonElement(text="Acknowledge", action_id=Action.ACKNOWLEDGE, value=value, style="primary"))
     if incident.status is IncidentStatus.OPEN and not incident.escalated_by:
         buttons.append(
             ButtonElement(
                 text="Escalate to PR",
                 action_id=Action.ESCALATE,
-                value=key,
+                value=value,
                 confirm=ConfirmObject(
                     title="Escalate to PR?",
                     text=facts.clip(f"This pulls the PR team in on {incident.brand}.", 300),
@@ -396,8 +401,22 @@ def action_buttons(incident: Incident) -> list[ButtonElement]:
             )
         )
     if incident.verdict is None:
-        buttons.append(ButtonElement(text="Not a crisis", action_id=Action.FALSE_POSITIVE, value=key))
-        buttons.append(ButtonElement(text="Real crisis", action_id=Action.REAL_CRISIS, value=key, style="danger"))
+        buttons.append(
+            ButtonElement(
+                text="Not a crisis",
+                action_id=Action.FALSE_POSITIVE,
+                value=value,
+                confirm=ConfirmObject(
+                    title="Not a crisis?",
+                    text=facts.clip(
+                        f"This closes the incident on {incident.brand} and teaches the watch it was a false alarm.", 300
+                    ),
+                    confirm="Not a crisis",
+                    deny="Cancel",
+                ),
+            )
+        )
+        buttons.append(ButtonElement(text="Real crisis", action_id=Action.REAL_CRISIS, value=value, style="danger"))
     return buttons
 
 
