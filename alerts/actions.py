@@ -80,7 +80,7 @@ def apply(incident: Incident, feedback: IncidentFeedback) -> tuple[Incident, Inc
     if action is Action.ESCALATE and incident.escalated_by is None:
         update["escalated_by"] = feedback.user
     if action in (Action.REAL_CRISIS, Action.FALSE_POSITIVE) and incident.verdict is not action:
-        update["verdict"] = action
+        update |= {"verdict": action, "verdict_by": feedback.user}
         if action is Action.FALSE_POSITIVE and incident.status is IncidentStatus.OPEN:
             update |= {"status": IncidentStatus.RESOLVED, "resolved_at": feedback.at}
     decisive = {Action.ACKNOWLEDGE: "acknowledged_by", Action.ESCALATE: "escalated_by"}.get(action, "verdict")

@@ -149,7 +149,8 @@ def state(incident: Incident, who: Callable[[str], str] = "@{}".format) -> str |
     if incident.escalated_by:
         parts.append(f"escalated to PR by {who(incident.escalated_by)}")
     if incident.verdict is not None:
-        parts.append(f"verdict: {verdict_text(incident.verdict)}")
+        by = f" ({who(incident.verdict_by)})" if incident.verdict_by else ""
+        parts.append(f"verdict: {verdict_text(incident.verdict)}{by}")
     if not parts:
         return None
     text = " · ".join(parts)
@@ -162,6 +163,8 @@ def change_note(event: IncidentEvent, who: Callable[[str], str] = "@{}".format) 
     by = {
         Change.ACKNOWLEDGED: incident.acknowledged_by,
         Change.ESCALATED_TO_PR: incident.escalated_by,
+        Change.CONFIRMED: incident.verdict_by,
+        Change.DISMISSED: incident.verdict_by,
     }.get(event.change)
     someone = f" by {who(by)}" if by else ""
     match event.change:
@@ -178,9 +181,9 @@ def change_note(event: IncidentEvent, who: Callable[[str], str] = "@{}".format) 
         case Change.ESCALATED_TO_PR:
             return f"Escalated to the PR team{someone}."
         case Change.CONFIRMED:
-            return "Marked a real crisis."
+            return f"Marked a real crisis{someone}."
         case Change.DISMISSED:
-            return "Marked not a crisis: the detectors will learn from it."
+            return f"Marked not a crisis{someone}: the detectors will learn from it."
     raise ValueError(f"unknown change {event.change}")
 
 

@@ -82,6 +82,7 @@ class Incident(BaseModel):
     acknowledged_by: str | None = None
     escalated_by: str | None = Field(None, description="Who pulled the PR team in.")
     verdict: Action | None = Field(None, description="REAL_CRISIS or FALSE_POSITIVE, once someone said so.")
+    verdict_by: str | None = Field(None, description="Who gave the verdict.")
 
     @property
     def dedup_key(self) -> str:
