@@ -13,7 +13,9 @@ from kafka import KafkaConsumer
 from rich.console import Console
 
 from alerts.dispatch import Outbound
-from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus
+from alerts.facts import change_text
+from alerts.i18n import Language, _, current, moment, number, speaking
+from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, noun, severity_text
 from alerts.matchers import incident_labels
 from alerts.routing import RoutingConfig
 from streams.broker import EmbeddedBroker, ensure_topics, free_port
@@ -26,9 +28,18 @@ CRISIS_BRAND = "nuvola"
 
 
 def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console: Console) -> None:
+    """The demo, speaking ``BADBUZZ_LANGUAGE`` (its worker's alerts and console too)."""
+    with speaking(os.environ.get("BADBUZZ_LANGUAGE") or Language.ENGLISH):
+        _run_demo(history=history, crisis_after=crisis_after, seed=seed, console=console)
+
+
+def _run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console: Console) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="badbuzz-demo-"))
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
-        console.print(f"[bold]badbuzz demo[/] · embedded broker at {broker.url} · state and logs in {workdir}")
+        console.print(
+            "[bold]badbuzz demo[/] · "
+            + _("embedded broker at {url} · state and logs in {folder}").format(url=broker.url, folder=workdir)
+        )
         # This process and the worker read the same settings, from the same environment.
         os.environ.update(
             {
@@ -47,9 +58,9 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
         settings = get_settings()
         ensure_topics(settings, topics.all_topics(receiver.name for receiver in settings.enabled_receivers))
         worker = WorkerProcess(dict(os.environ), loglevel="error").start()
+        link = f"{settings.console_address}/login?token={settings.api_token.get_secret_value()}"
         console.print(
-            f"Incident console: [bold]{settings.console_address}/login?token="
-            f"{settings.api_token.get_secret_value()}[/] (the link signs you in; keep it to yourself)",
+            _("Incident console: {link} (the link signs you in; keep it to yourself)").format(link=f"[bold]{link}[/]"),
             soft_wrap=True,
         )
         try:
@@ -64,20 +75,22 @@ def run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console:
             producer = MentionProducer(settings.bootstrap_servers, topics.MENTIONS)
             simulator = MentionSimulator(crisis=crisis, seed=seed)
             console.print(
-                f"Brands: {', '.join(brand.name for brand in BRANDS)}. Sending the last {history} of mentions "
-                "so the detectors have a baseline…"
+                _("Brands: {brands}. Sending the last {minutes} minutes of mentions so the detectors have a baseline…")
+                .format(brands=", ".join(brand.name for brand in BRANDS), minutes=number(history.total_seconds() / 60))
             )
             simulate(
                 simulator,
                 producer,
                 history=history,
                 on_history_sent=lambda count: console.print(
-                    f"{count:,} past mentions sent; now live. A crisis about [bold]{CRISIS_BRAND}[/] is scripted "
-                    f"for {crisis.starts_at:%H:%M:%S} UTC. Ctrl-C stops everything."
+                    _(
+                        "{count} past mentions sent; now live. A crisis about {brand} is scripted for {at} UTC. "
+                        "Ctrl-C stops everything."
+                    ).format(count=number(count), brand=f"[bold]{CRISIS_BRAND}[/]", at=f"{crisis.starts_at:%H:%M:%S}")
                 ),
             )
         except KeyboardInterrupt:
-            console.print("Stopping…")
+            console.print(_("Stopping…"))
         finally:
             worker.stop()
 
@@ -93,8 +106,14 @@ def _watch_incidents(bootstrap_servers: list[str], topic: str, crisis: Crisis, c
 
     routing = get_settings().routes
     stopwatch = Stopwatch(routing, crisis, console)
+    language = current()
 
     def watch() -> None:
+        # A thread starts with a fresh context: it speaks the demo's language only when told.
+        with speaking(language):
+            follow()
+
+    def follow() -> None:
         consumer = KafkaConsumer(
             topic, topics.OUTBOUND, bootstrap_servers=bootstrap_servers, group_id=None, auto_offset_reset="earliest"
         )
@@ -131,11 +150,23 @@ class Stopwatch:
         else:
             self.open.pop(incident.dedup_key, None)
         if incident.brand != self.crisis.brand:
-            self.console.print(f"[bold magenta]Unexpected incident for {incident.brand}: {incident.summary()}[/]", soft_wrap=True)
+            self.console.print(
+                "[bold magenta]"
+                + _("Unexpected incident for {brand}: {summary}").format(brand=incident.brand, summary=incident.summary())
+                + "[/]",
+                soft_wrap=True,
+            )
             return
         self.console.print(
-            f"[bold cyan]⏱  {incident.brand} {incident.signal.noun} · {incident.severity.upper()} · "
-            f"{event.change} {self._elapsed()} after the crisis began[/]",
+            "[bold cyan]⏱  "
+            + _("{brand} {noun} · {severity} · {change} {elapsed} after the crisis began").format(
+                brand=incident.brand,
+                noun=noun(incident.signal),
+                severity=severity_text(incident.severity).upper(),
+                change=change_text(event.change),
+                elapsed=self._elapsed(),
+            )
+            + "[/]",
             soft_wrap=True,
         )
         if event.change in (Change.OPENED, Change.ESCALATED):
@@ -152,8 +183,11 @@ class Stopwatch:
             del self.waiting[key]
         if told:
             self.console.print(
-                f"[cyan]   → {outbound.receiver} told of {incident.brand} {incident.signal.noun} "
-                f"{self._elapsed()} after the crisis began[/]",
+                "[cyan]   → "
+                + _("{receiver} told of {brand} {noun} {elapsed} after the crisis began").format(
+                    receiver=outbound.receiver, brand=incident.brand, noun=noun(incident.signal), elapsed=self._elapsed()
+                )
+                + "[/]",
                 soft_wrap=True,
             )
 
@@ -164,8 +198,14 @@ class Stopwatch:
             del self.waiting[key]
             incident = event.incident
             self.console.print(
-                f"[yellow]   ✕ {incident.brand} {incident.signal.noun} ({incident.severity}) not sent: "
-                f"{self.muted_by(incident, now)}[/]",
+                "[yellow]   ✕ "
+                + _("{brand} {noun} ({severity}) not sent: {why}").format(
+                    brand=incident.brand,
+                    noun=noun(incident.signal),
+                    severity=severity_text(incident.severity),
+                    why=self.muted_by(incident, now),
+                )
+                + "[/]",
                 soft_wrap=True,
             )
 
@@ -174,8 +214,8 @@ class Stopwatch:
         for rule in self.routing.inhibit_rules:
             for source in self.open.values():
                 if source.dedup_key != incident.dedup_key and rule.mutes(self._labels(source), labels):
-                    return (
-                        f"inhibited by the open {source.brand} {source.signal.noun} incident ({source.severity})"
+                    return _("inhibited by the open {brand} {noun} incident ({severity})").format(
+                        brand=source.brand, noun=noun(source.signal), severity=severity_text(source.severity)
                     )
         zone = self.routing.zone_of(incident.brand)
         for match in self.routing.matches(labels):
@@ -183,8 +223,8 @@ class Stopwatch:
                 quiet = self.routing.quiet_hours[name]
                 end = quiet.ends_after(now, zone) if quiet.holds(incident.severity) else None
                 if end is not None:
-                    return f"quiet hours {name!r} until {end.astimezone(zone):%H:%M} ({zone.key})"
-        return "silenced, or still held back by the routing (no inhibition or quiet hours apply)"
+                    return _("quiet hours {name} until {at}").format(name=name, at=moment(end, zone, day=False))
+        return _("silenced, or still held back by the routing (no inhibition or quiet hours apply)")
 
     def _labels(self, incident: Incident) -> dict[str, str]:
         return incident_labels(incident, self.routing.team_of(incident.brand))

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback
+from alerts.i18n import Language
 from streams.console.auth import ConsoleAuth
 from streams.console.journal import remember
 from streams.console.web import Console
@@ -31,8 +32,8 @@ class Site:
         return str(self.server.make_url(path))
 
 
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
+@pytest.fixture(params=[Language.ENGLISH])
+async def site(request) -> AsyncIterator[Site]:
     published: list[IncidentFeedback] = []
     records = remember([], IncidentEvent(change=Change.OPENED, incident=incident()), OPENED_AT + timedelta(minutes=10))
 
@@ -46,6 +47,7 @@ async def site() -> AsyncIterator[Site]:
         watch=lambda brand: None,
         brands=lambda: ["nuvola", "velocia"],
         zone_of=lambda brand: PARIS,
+        language=request.param,
         now=lambda: datetime(2026, 3, 2, 14, 12, tzinfo=UTC),
     )
     app = web.Application()
@@ -123,3 +125,19 @@ async def test_a_sign_in_link_does_not_send_people_elsewhere(site):
         async with session.get(site.url("/console/login"), params={"token": TOKEN, "next": "//evil.example/"}) as a:
             page = await a.text()
     assert 'name="next" value="/console"' in page and f'name="token" value="{TOKEN}"' in page
+
+
+@pytest.mark.parametrize("site", [Language.FRENCH], indirect=True)
+async def test_the_console_speaks_french_when_the_team_does(site):
+    async with browser() as session:
+        async with session.post(
+            site.url("/console/login"), data={"token": TOKEN, "name": "Camille", "next": "/console"}
+        ) as answer:
+            overview = await answer.text()
+        async with session.get(site.url("/console/incidents/nuvola/negative_volume")) as answer:
+            page = await answer.text()
+    assert '<html lang="fr">' in page and "Connecté en tant que Camille" in overview
+    assert "612 mentions négatives en 10 min, habituellement 40 (33–48)" in overview
+    assert "2 mars 15:00 CET" in overview, "times in the brand's zone, as French writes them"
+    assert "Prendre en charge" in page and "Alerter les RP" in page and "Fausse alerte" in page
+    assert "Publications les plus vues" in page and "2,4\u00a0M abonnés" in page
