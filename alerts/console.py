@@ -8,8 +8,8 @@ from rich.panel import Panel
 from rich.text import Text
 
 from alerts import facts, i18n
-from alerts.i18n import _
 from alerts.delivery import Meter, Notification, Observer, Receipt
+from alerts.i18n import _
 from alerts.incidents import Change, Incident, IncidentStatus, value_text
 from detectors.severity import Severity
 
@@ -50,11 +50,15 @@ def render(change: Change, incident: Incident) -> Panel:
     facts_text = Text()
     if resolved:
         facts_text.append(
-            _("Peak {peak}, {baseline}.").format(peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text())
+            _("Peak {peak}, {baseline}.").format(
+                peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text()
+            )
             + "\n"
         )
         facts_text.append(
-            _("Lasted {lasted}, from {start} UTC.").format(lasted=incident.lasted(), start=f"{incident.opened_at:%H:%M}")
+            _("Lasted {lasted}, from {start} UTC.").format(
+                lasted=incident.lasted(), start=f"{incident.opened_at:%H:%M}"
+            )
             + "\n"
         )
     else:
@@ -97,7 +101,8 @@ def render(change: Change, incident: Incident) -> Panel:
     posts = [
         Text.assemble(
             (f"@{post.author}", "bold"),
-            " " + _("({followers} followers, {platform}):").format(
+            " "
+            + _("({followers} followers, {platform}):").format(
                 followers=i18n.number(post.followers), platform=post.platform
             )
             + " ",

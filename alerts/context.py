@@ -72,9 +72,10 @@ def dashboard_url(
 
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
-    >>> dashboard_url("http://grafana:3000/", "café lumen", t, t, console="http://localhost:6066/console", signal="volume")
+    >>> console = "http://localhost:6066/console"
+    >>> dashboard_url("http://grafana:3000/", "café lumen", t, t, console=console, signal="volume")
     'http://grafana:3000/d/badbuzz-brands/badbuzz-brands?var-brand=caf%C3%A9+lumen&from=1795222800000&to=1795226400000'
-    >>> dashboard_url(None, "café lumen", t, t, console="http://localhost:6066/console", signal="volume")
+    >>> dashboard_url(None, "café lumen", t, t, console=console, signal="volume")
     'http://localhost:6066/console/incidents/caf%C3%A9%20lumen/volume'
     """
     if not grafana_url:

@@ -14,8 +14,8 @@ import aiosmtplib
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alerts import chart, facts
-from alerts.i18n import _
 from alerts.delivery import Meter, Notification, Observer, Receipt, RetryPolicy
+from alerts.i18n import _
 from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus
 from detectors.severity import Severity
 from streams.errors import ChannelUnavailable, DeliveryError, DeliveryRejected
@@ -172,7 +172,8 @@ def html_body(event: IncidentEvent, *, with_chart: bool) -> str:
         (_("Top authors"), "<br>".join(e(facts.author_phrase(a)) for a in context.top_authors[: facts.TOP_AUTHORS])),
     ]
     table = "".join(
-        f'<tr><th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0">{e(title)}</th><td>{value}</td></tr>'
+        f'<tr><th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0">{e(title)}</th>'
+        f"<td>{value}</td></tr>"
         for title, value in rows
         if value
     )

@@ -101,8 +101,9 @@ class Incident(BaseModel):
         """E.g. ``"142 negative mentions in 1 min"`` or ``"58 % negative in 1 min"``."""
         reading = reading or self.current
         if self.signal.is_share:
-            return _("{share} negative in {span}").format(share=value_text(self.signal, reading.value),
-                                                          span=_span(self.window_seconds))
+            return _("{share} negative in {span}").format(
+                share=value_text(self.signal, reading.value), span=_span(self.window_seconds)
+            )
         return _("{value} {noun} in {span}").format(
             value=value_text(self.signal, reading.value), noun=noun(self.signal), span=_span(self.window_seconds)
         )

@@ -7,9 +7,9 @@ import json
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alerts import facts
-from alerts.i18n import _
 from alerts.delivery import Notification, Receipt
 from alerts.http import HttpNotifier
+from alerts.i18n import _
 from alerts.incidents import Change, Incident
 from detectors.severity import Severity
 
@@ -67,7 +67,9 @@ class PagerDutyNotifier(HttpNotifier[PagerDutyConfig]):
         alert: dict = {
             "payload": {
                 "summary": facts.clip(
-                    _("{headline}: {deviation}.").format(headline=incident.headline(), deviation=facts.deviation(incident)),
+                    _("{headline}: {deviation}.").format(
+                        headline=incident.headline(), deviation=facts.deviation(incident)
+                    ),
                     SUMMARY_MAX_CHARS,
                 ),
                 "source": self.config.source,

@@ -44,7 +44,9 @@ class Receiver(BaseModel):
         description="Lower case, digits, '_', '.', '-': it names the channel in notifications and metrics.",
     )
     retry: RetryPolicy = RetryPolicy()
-    language: Language | None = Field(None, description="What this receiver's messages speak (en, fr); default: BADBUZZ_LANGUAGE.")
+    language: Language | None = Field(
+        None, description="What this receiver's messages speak (en, fr); default: BADBUZZ_LANGUAGE."
+    )
     console: ConsoleConfig | None = None
     slack: SlackConfig | None = None
     pagerduty: PagerDutyConfig | None = None

@@ -358,10 +358,13 @@ def lead(incident: Incident) -> SectionBlock:
     if incident.status is IncidentStatus.RESOLVED:
         text = "*{}* {}".format(
             _("Back to normal after {lasted}.").format(lasted=incident.lasted()),
-            _("Peak {peak}, {baseline}.").format(peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text()),
+            _("Peak {peak}, {baseline}.").format(
+                peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text()
+            ),
         )
         when = "*{}*\n{}".format(
-            _("Lasted"), _("{lasted} from {start}").format(lasted=incident.lasted(), start=slack_date(incident.opened_at))
+            _("Lasted"),
+            _("{lasted} from {start}").format(lasted=incident.lasted(), start=slack_date(incident.opened_at)),
         )
     else:
         ratio = facts.ratio(incident)

@@ -75,8 +75,9 @@ def _run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console
             producer = MentionProducer(settings.bootstrap_servers, topics.MENTIONS)
             simulator = MentionSimulator(crisis=crisis, seed=seed)
             console.print(
-                _("Brands: {brands}. Sending the last {minutes} minutes of mentions so the detectors have a baseline…")
-                .format(brands=", ".join(brand.name for brand in BRANDS), minutes=number(history.total_seconds() / 60))
+                _(
+                    "Brands: {brands}. Sending the last {minutes} minutes of mentions so the detectors have a baseline…"
+                ).format(brands=", ".join(brand.name for brand in BRANDS), minutes=number(history.total_seconds() / 60))
             )
             simulate(
                 simulator,
@@ -152,7 +153,9 @@ class Stopwatch:
         if incident.brand != self.crisis.brand:
             self.console.print(
                 "[bold magenta]"
-                + _("Unexpected incident for {brand}: {summary}").format(brand=incident.brand, summary=incident.summary())
+                + _("Unexpected incident for {brand}: {summary}").format(
+                    brand=incident.brand, summary=incident.summary()
+                )
                 + "[/]",
                 soft_wrap=True,
             )
@@ -185,7 +188,10 @@ class Stopwatch:
             self.console.print(
                 "[cyan]   → "
                 + _("{receiver} told of {brand} {noun} {elapsed} after the crisis began").format(
-                    receiver=outbound.receiver, brand=incident.brand, noun=noun(incident.signal), elapsed=self._elapsed()
+                    receiver=outbound.receiver,
+                    brand=incident.brand,
+                    noun=noun(incident.signal),
+                    elapsed=self._elapsed(),
                 )
                 + "[/]",
                 soft_wrap=True,

@@ -9,6 +9,7 @@ side (the message edited, the thread notes) and from the incidents topic.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import heapq
 import hmac
@@ -16,8 +17,6 @@ import json
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
-
-import asyncio
 
 import aiohttp
 import pytest
@@ -162,8 +161,10 @@ def test_the_buttons_of_the_posted_message_act_on_the_incident(broker, fake_slac
 
     send(START - timedelta(hours=26), START + timedelta(minutes=7))
     wait_for(
-        lambda: {b for b in ("acme", "globex") for m in fake_slack.messages(threaded=False) if b in m["text"]}
-        == {"acme", "globex"},
+        lambda: (
+            {b for b in ("acme", "globex") for m in fake_slack.messages(threaded=False) if b in m["text"]}
+            == {"acme", "globex"}
+        ),
         timeout=240,
         what="both incidents posted",
     )
@@ -178,8 +179,12 @@ def test_the_buttons_of_the_posted_message_act_on_the_incident(broker, fake_slac
     for action_id, user, shown, note in steps:
         edits = len(fake_slack.updates())
         assert acme.click(worker_url, action_id, user) == 200
-        wait_for(lambda: shown in acme.text() and len(fake_slack.updates()) > edits, timeout=30, what=shown)
-        wait_for(lambda: any(note in n for n in acme.notes()), timeout=30, what=f"the thread note {note!r}")
+        wait_for(
+            lambda shown=shown, edits=edits: shown in acme.text() and len(fake_slack.updates()) > edits,
+            timeout=30,
+            what=shown,
+        )
+        wait_for(lambda note=note: any(note in n for n in acme.notes()), timeout=30, what=f"the thread note {note!r}")
     assert [b["action_id"] for b in acme.now()["blocks"] if b["type"] == "actions"] == []
     changes = [e.change for e in incident_events(broker, "acme", lambda es: len(es) >= 4 and es[-1].incident.verdict)]
     assert changes[-3:] == [Change.ACKNOWLEDGED, Change.ESCALATED_TO_PR, Change.CONFIRMED]
@@ -189,9 +194,7 @@ def test_the_buttons_of_the_posted_message_act_on_the_incident(broker, fake_slac
     # Not a crisis: the incident closes, and the watch takes the level as the usual one.
     assert globex.click(worker_url, "false_positive", CAMILLE) == 200
     wait_for(lambda: "verdict: not a crisis (@camille)" in globex.text(), timeout=30, what="the dismissal shown")
-    wait_for(
-        lambda: any("Marked not a crisis by @camille" in n for n in globex.notes()), timeout=30, what="its note"
-    )
+    wait_for(lambda: any("Marked not a crisis by @camille" in n for n in globex.notes()), timeout=30, what="its note")
     dismissed = incident_events(broker, "globex", lambda es: es[-1].change is Change.DISMISSED)[-1].incident
     assert dismissed.status == "resolved" and dismissed.verdict == "false_positive"
 

@@ -170,9 +170,7 @@ class Console:
             error = _("Enter your name.") if self.auth.token_ok(token) else _("That is not the console's token.")
             return self._render("login.html", None, status=401, token="", next=target, error=error)
         answer = web.HTTPSeeOther(target)
-        answer.set_cookie(
-            COOKIE, session, max_age=SESSION_SECONDS, path="/console", httponly=True, samesite="Strict"
-        )
+        answer.set_cookie(COOKIE, session, max_age=SESSION_SECONDS, path="/console", httponly=True, samesite="Strict")
         raise answer
 
     async def logout(self, request: web.Request) -> web.Response:
@@ -337,4 +335,3 @@ def local_time(moment: datetime | None, zone: ZoneInfo, with_day: bool = True) -
 def _local_path(target: str) -> str:
     """Only paths of the console itself, so a crafted link cannot send someone elsewhere after logging in."""
     return target if target.startswith("/console") and "//" not in target and "\\" not in target else "/console"
-

@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.console import Console
 
-from alerts import chart, facts
+from alerts import chart
 from alerts.console import render
 from alerts.i18n import Language, speaking
 from alerts.incidents import Action, Change

@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback
 from alerts.i18n import Language
+from alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback
 from streams.console.auth import ConsoleAuth
 from streams.console.journal import remember
 from streams.console.web import Console
