@@ -14,9 +14,10 @@ import hashlib
 import heapq
 import hmac
 import json
+import re
 import time
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import pytest
@@ -123,6 +124,21 @@ class SlackMessage:
         return post(f"{worker_url}/slack/actions", *signed_request(payload))
 
 
+def console_page(link: str, worker_url: str) -> str:
+    """The page behind ``link``, signed in to the console with the API token as a person would."""
+
+    async def fetch() -> str:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+            form = {"token": API_TOKEN, "name": "camille", "next": urlsplit(link).path}
+            async with session.post(f"{worker_url}/console/login", data=form) as answer:
+                assert answer.status == 200
+            async with session.get(link.replace("http://localhost", "http://127.0.0.1")) as answer:
+                assert answer.status == 200
+                return await answer.text()
+
+    return asyncio.run(fetch())
+
+
 def incident_events(broker, brand: str, until) -> list[IncidentEvent]:
     def events(records) -> list[IncidentEvent]:
         parsed = (IncidentEvent.model_validate_json(record.value) for record in records)
@@ -169,6 +185,9 @@ def test_the_buttons_of_the_posted_message_act_on_the_incident(broker, fake_slac
         what="both incidents posted",
     )
     acme, globex = SlackMessage(fake_slack, "acme"), SlackMessage(fake_slack, "globex")
+    # Without Grafana, the message's Dashboard link opens the incident in the worker's console.
+    (link,) = re.findall(r"<(http://localhost:\d+/console/incidents/acme/\w+)\|Dashboard>", acme.text())
+    assert "acme" in console_page(link, worker_url)
 
     # Acknowledge, escalate to PR, confirm: each from the message as it then stands.
     steps = [
