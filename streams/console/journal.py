@@ -3,16 +3,6 @@
 The incidents topic carries every change (opened, escalated, acknowledged…);
 the console keeps, per brand, the last incidents as last announced, each with
 its timeline, so a resolved incident stays readable after the tracker forgot it.
-
->>> from tests.alerts.factories import event, incident
->>> from alerts.incidents import Change
->>> from datetime import timedelta
->>> opened = incident()
->>> log = remember([], event(Change.OPENED, opened), opened.opened_at)
->>> acked = opened.model_copy(update={"acknowledged_by": "camille", "revision": 2})
->>> log = remember(log, event(Change.ACKNOWLEDGED, acked), opened.opened_at + timedelta(minutes=2))
->>> [str(entry.change) for entry in log[0].timeline], log[0].incident.acknowledged_by
-(['opened', 'acknowledged'], 'camille')
 """
 
 from __future__ import annotations

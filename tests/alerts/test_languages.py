@@ -159,3 +159,26 @@ def test_the_french_catalog_is_complete_and_compiled():
     for message in french:
         if message.id and isinstance(message.id, str):
             assert compiled.gettext(message.id) == message.string, f"run pybabel compile: {message.id!r}"
+
+
+def test_every_phrase_the_code_marks_is_in_the_template():
+    """A phrase added without ``pybabel extract`` would stay English in French alerts."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from alerts.i18n import DOMAIN, LOCALE_DIR
+
+    root = Path(__file__).parents[2]
+    method_map = [
+        ("alerts/**.py", "python"),
+        ("streams/console/**.py", "python"),
+        ("streams/demo.py", "python"),
+        ("streams/console/templates/**.html", "jinja2"),
+    ]
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    marked = {message for _file, _line, message, _c, _ctx in extract_from_dir(root, method_map, keywords=keywords)}
+    template = {m.id for m in read_po((LOCALE_DIR / f"{DOMAIN}.pot").open("rb")) if m.id}
+    assert len(marked) > 100, "the extraction found the phrases"
+    assert marked <= template, sorted(map(str, marked - template))
