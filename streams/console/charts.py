@@ -7,6 +7,7 @@ fetch, no script, and text a screen reader reads (``role="img"`` and a title).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from html import escape
@@ -30,14 +31,15 @@ def series_svg(
     zone: tzinfo,
     format_value: Callable[[float], str],
     chart_id: str,
+    whole_numbers: bool = False,
 ) -> str:
     """An SVG line chart of ``points``, the usual band shaded and anomalous windows marked by red squares."""
     if not points:
         return f'<p class="empty">{escape(title)}: no window judged yet.</p>'
     inner_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     inner_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
-    top = max(max(p.value, p.usual_high) for p in points) or 1.0
-    top *= 1.08
+    step = nice_step(max(max(p.value, p.usual_high) for p in points) or 1.0, whole_numbers=whole_numbers)
+    top = step * TICKS
     first, last = points[0].start.timestamp(), points[-1].start.timestamp()
     span = (last - first) or 1.0
 
@@ -59,10 +61,10 @@ def series_svg(
         if p.anomalous
     )
     grid = "".join(
-        f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y(top * i / TICKS / 1.08):.1f}" '
-        f'y2="{y(top * i / TICKS / 1.08):.1f}" stroke="#e4e7eb"/>'
-        f'<text x="{MARGIN_LEFT - 6}" y="{y(top * i / TICKS / 1.08) + 4:.1f}" text-anchor="end">'
-        f"{escape(format_value(top * i / TICKS / 1.08))}</text>"
+        f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y(step * i):.1f}" '
+        f'y2="{y(step * i):.1f}" stroke="#e4e7eb"/>'
+        f'<text x="{MARGIN_LEFT - 6}" y="{y(step * i) + 4:.1f}" text-anchor="end">'
+        f"{escape(format_value(step * i))}</text>"
         for i in range(TICKS + 1)
     )
     step = max(1, len(points) // 6)
@@ -88,6 +90,21 @@ def series_svg(
         f'<polyline points="{value}" fill="none" stroke="{VALUE_COLOUR}" stroke-width="2"/>'
         f"{anomalies}</svg>"
     )
+
+
+def nice_step(highest: float, *, whole_numbers: bool = False) -> float:
+    """A round step (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) whose :data:`TICKS` steps cover
+    ``highest``; a whole number of at least 1 for counts.
+
+    >>> nice_step(9), nice_step(612), nice_step(0.93), nice_step(12, whole_numbers=True)
+    (2, 150.0, 0.2, 3)
+    """
+    raw = highest / TICKS
+    magnitude = 10 ** math.floor(math.log10(raw))
+    steps = (m * magnitude for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10))
+    if whole_numbers:
+        steps = (step for step in steps if step >= 1 and step == int(step))
+    return next(step for step in steps if step >= raw)
 
 
 def _local(moment: datetime, zone: tzinfo) -> str:

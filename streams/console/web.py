@@ -221,6 +221,7 @@ class Console:
             ),
             zone=zone,
             format_value=partial(value_text, incident.signal),
+            whole_numbers=not incident.signal.is_share,
             chart_id="incident-chart",
         )
         return self._render(
@@ -298,6 +299,7 @@ class Console:
                         ),
                         zone=zone,
                         format_value=partial(value_text, signal),
+                        whole_numbers=not signal.is_share,
                         chart_id=f"{brand}-{signal}" + ("-compact" if compact else ""),
                     ),
                 }
