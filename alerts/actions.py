@@ -21,7 +21,6 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ConfirmObject
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentFeedback, IncidentStatus, Signal
@@ -64,30 +63,6 @@ def check_dedup_key(key: str) -> str:
     return key
 
 
-def action_block(incident: Incident) -> ActionsBlock:
-    """The buttons of an incident's Slack message; "Not a crisis" asks first, since it closes the incident."""
-    value = action_value(incident)
-    return ActionsBlock(
-        block_id=ACTIONS_BLOCK_ID,
-        elements=[
-            ButtonElement(text="Acknowledge", action_id=Action.ACKNOWLEDGE, value=value, style="primary"),
-            ButtonElement(text="Escalate to PR", action_id=Action.ESCALATE, value=value, style="danger"),
-            ButtonElement(text="Real crisis", action_id=Action.REAL_CRISIS, value=value),
-            ButtonElement(
-                text="Not a crisis",
-                action_id=Action.FALSE_POSITIVE,
-                value=value,
-                confirm=ConfirmObject(
-                    title="Not a crisis?",
-                    text=f"Closes the incident on {incident.brand} and teaches the detectors it was a false alarm.",
-                    confirm="Not a crisis",
-                    deny="Cancel",
-                ),
-            ),
-        ],
-    )
-
-
 def apply(incident: Incident, feedback: IncidentFeedback) -> tuple[Incident, IncidentEvent | None]:
     """An incident after a person's action, and the change to announce (``None`` when it changes nothing).
 
@@ -105,7 +80,7 @@ def apply(incident: Incident, feedback: IncidentFeedback) -> tuple[Incident, Inc
     if action is Action.ESCALATE and incident.escalated_by is None:
         update["escalated_by"] = feedback.user
     if action in (Action.REAL_CRISIS, Action.FALSE_POSITIVE) and incident.verdict is not action:
-        update["verdict"] = action
+        update |= {"verdict": action, "verdict_by": feedback.user}
         if action is Action.FALSE_POSITIVE and incident.status is IncidentStatus.OPEN:
             update |= {"status": IncidentStatus.RESOLVED, "resolved_at": feedback.at}
     decisive = {Action.ACKNOWLEDGE: "acknowledged_by", Action.ESCALATE: "escalated_by"}.get(action, "verdict")

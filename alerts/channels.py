@@ -26,6 +26,7 @@ def notifiers_from(
             pacer=pacer,
             observe=observe,
             executor=executor,
+            language=settings.language,
         )
         for receiver in settings.enabled_receivers
     }

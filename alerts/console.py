@@ -7,9 +7,10 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from alerts import facts
+from alerts import facts, i18n
 from alerts.delivery import Meter, Notification, Observer, Receipt
-from alerts.incidents import Change, Incident, IncidentStatus
+from alerts.i18n import _
+from alerts.incidents import Change, Incident, IncidentStatus, value_text
 from detectors.severity import Severity
 
 STYLES = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red"}
@@ -48,42 +49,63 @@ def render(change: Change, incident: Incident) -> Panel:
     context = incident.context
     facts_text = Text()
     if resolved:
-        facts_text.append(f"Peak {incident.what_spiked(incident.peak)}, {incident.baseline_text()}.\n")
-        facts_text.append(f"Lasted {incident.lasted()}, from {incident.opened_at:%H:%M} UTC.\n")
+        facts_text.append(
+            _("Peak {peak}, {baseline}.").format(
+                peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text()
+            )
+            + "\n"
+        )
+        facts_text.append(
+            _("Lasted {lasted}, from {start} UTC.").format(
+                lasted=incident.lasted(), start=f"{incident.opened_at:%H:%M}"
+            )
+            + "\n"
+        )
     else:
-        facts_text.append(f"{incident.what_spiked()}, {incident.baseline_text()}.\n", style="bold")
+        what = _("{what}, {baseline}").format(what=incident.what_spiked(), baseline=incident.baseline_text())
+        facts_text.append(f"{facts.capitalised(what)}.\n", style="bold")
         negative = facts.negative_share(incident)
         if negative:
             facts_text.append(f"{negative}.\n", style="bold")
         facts_text.append(
-            f"Score {incident.current.score:.1f} · window {incident.current.window_start:%H:%M}–"
-            f"{incident.current.window_end:%H:%M} UTC · open since {incident.opened_at:%H:%M} UTC · "
-            f"peak {incident.signal.format(incident.peak.value)}\n"
+            _("Score {score} · window {start}–{end} UTC · open since {opened} UTC · peak {peak}").format(
+                score=i18n.number(incident.current.score, 1),
+                start=f"{incident.current.window_start:%H:%M}",
+                end=f"{incident.current.window_end:%H:%M}",
+                opened=f"{incident.opened_at:%H:%M}",
+                peak=value_text(incident.signal, incident.peak.value),
+            )
+            + "\n"
         )
     lines = [
-        ("Terms", " · ".join(facts.term_phrase(term) for term in context.emerging_terms[:CONSOLE_TERMS])),
-        ("Authors", " · ".join(facts.author_phrase(author) for author in context.top_authors[:CONSOLE_AUTHORS])),
+        (_("Terms"), " · ".join(facts.term_phrase(term) for term in context.emerging_terms[:CONSOLE_TERMS])),
+        (_("Authors"), " · ".join(facts.author_phrase(author) for author in context.top_authors[:CONSOLE_AUTHORS])),
         (
-            "Mix",
+            _("Mix"),
             " | ".join(
                 part
                 for part in (facts.mix(context.languages), facts.mix(context.platforms), facts.amplification(context))
                 if part
             ),
         ),
-        ("Links", " · ".join(f"{label} {url}" for label, url in facts.links(context).items())),
+        (_("Links"), " · ".join(f"{label} {url}" for label, url in facts.links(context).items())),
     ]
     for label, value in lines:
         if value:
-            facts_text.append(f"{label}: ", style="dim")
+            facts_text.append(_("{title}:").format(title=label) + " ", style="dim")
             facts_text.append(f"{value}\n")
     progress = facts.state(incident)
-    footer = f"Incident {incident.dedup_key} · {change}" + (f" · {progress}" if progress else "")
+    footer = _("Incident {key} · {change}").format(key=incident.dedup_key, change=facts.change_text(change))
+    footer += f" · {progress}" if progress else ""
     facts_text.append(footer, style="dim")
     posts = [
         Text.assemble(
             (f"@{post.author}", "bold"),
-            f" ({post.followers:,} followers, {post.platform}): ",
+            " "
+            + _("({followers} followers, {platform}):").format(
+                followers=i18n.number(post.followers), platform=post.platform
+            )
+            + " ",
             facts.clip(" ".join(post.text.split()), 160),
         )
         for post in ([] if resolved else facts.top_posts(incident)[:CONSOLE_POSTS])

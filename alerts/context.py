@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,14 +64,22 @@ class IncidentContext(BaseModel):
     runbook_url: str | None = None
 
 
-def dashboard_url(grafana_url: str, brand: str, start: datetime, end: datetime) -> str:
-    """The brand dashboard at the brand and the incident's time range (an hour before it began, to now).
+def dashboard_url(
+    grafana_url: str | None, brand: str, start: datetime, end: datetime, *, console: str, signal: str
+) -> str:
+    """Where an incident's "Dashboard" link goes: the brand's Grafana dashboard at the incident's time
+    range (an hour before it began, to now), or the worker's console when there is no Grafana.
 
     >>> from datetime import datetime, timezone
     >>> t = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
-    >>> dashboard_url("http://grafana:3000/", "café lumen", t, t)
+    >>> console = "http://localhost:6066/console"
+    >>> dashboard_url("http://grafana:3000/", "café lumen", t, t, console=console, signal="volume")
     'http://grafana:3000/d/badbuzz-brands/badbuzz-brands?var-brand=caf%C3%A9+lumen&from=1795222800000&to=1795226400000'
+    >>> dashboard_url(None, "café lumen", t, t, console=console, signal="volume")
+    'http://localhost:6066/console/incidents/caf%C3%A9%20lumen/volume'
     """
+    if not grafana_url:
+        return f"{console.rstrip('/')}/incidents/{quote(brand, safe='')}/{signal}"
     query = urlencode(
         {
             "var-brand": brand,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from alerts import chart, facts
 from alerts.delivery import Meter, Notification, Observer, Receipt, RetryPolicy
+from alerts.i18n import _
 from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus
 from detectors.severity import Severity
 from streams.errors import ChannelUnavailable, DeliveryError, DeliveryRejected
@@ -154,7 +155,7 @@ def html_body(event: IncidentEvent, *, with_chart: bool) -> str:
     parts = [
         f'<div style="font-family:sans-serif;max-width:640px">'
         f'<h2 style="color:{colour};margin:0 0 8px">{e(incident.headline())}</h2>',
-        f'<p style="font-size:16px;margin:0 0 4px"><b>{e(facts.deviation(incident).capitalize())}.</b></p>',
+        f'<p style="font-size:16px;margin:0 0 4px"><b>{e(facts.capitalised(facts.deviation(incident)))}.</b></p>',
     ]
     if event.change is not Change.OPENED:
         parts.append(f'<p style="margin:0 0 12px;color:#555">{e(facts.change_note(event))}</p>')
@@ -164,15 +165,15 @@ def html_body(event: IncidentEvent, *, with_chart: bool) -> str:
     if with_chart:
         parts.append(f'<img src="cid:{CHART_CID}" alt="{e(chart.alt_text(incident))}" width="640">')
     rows = [
-        ("Emerging terms", " · ".join(facts.term_phrase(term) for term in context.emerging_terms[: facts.TOP_TERMS])),
-        ("Amplification", facts.amplification(context)),
-        ("Languages", facts.mix(context.languages)),
-        ("Platforms", facts.mix(context.platforms)),
-        ("Top authors", "<br>".join(e(facts.author_phrase(a)) for a in context.top_authors[: facts.TOP_AUTHORS])),
+        (_("Emerging terms"), e(" · ".join(facts.term_phrase(t) for t in context.emerging_terms[: facts.TOP_TERMS]))),
+        (_("Amplification"), e(facts.amplification(context))),
+        (_("Languages"), e(facts.mix(context.languages))),
+        (_("Platforms"), e(facts.mix(context.platforms))),
+        (_("Top authors"), "<br>".join(e(facts.author_phrase(a)) for a in context.top_authors[: facts.TOP_AUTHORS])),
     ]
     table = "".join(
-        f'<tr><th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0">{title}</th>'
-        f"<td>{value if title == 'Top authors' else e(value)}</td></tr>"
+        f'<tr><th style="text-align:left;vertical-align:top;padding:2px 12px 2px 0">{e(title)}</th>'
+        f"<td>{value}</td></tr>"
         for title, value in rows
         if value
     )
@@ -180,14 +181,14 @@ def html_body(event: IncidentEvent, *, with_chart: bool) -> str:
         parts.append(f'<table style="margin:12px 0;font-size:14px">{table}</table>')
     posts = facts.top_posts(incident)
     if posts:
-        parts.append('<h3 style="margin:12px 0 4px">Top posts by reach</h3>')
+        parts.append('<h3 style="margin:12px 0 4px">{}</h3>'.format(e(_("Top posts by reach"))))
         for post in posts:
-            link = f' · <a href="{e(post.url)}">open</a>' if post.url else ""
+            link = ' · <a href="{}">{}</a>'.format(e(post.url), e(_("open"))) if post.url else ""
             parts.append(
                 f'<p style="margin:0 0 8px"><b>{e(facts.post_byline(post))}</b>{link}<br>'
                 f'<span style="color:#333">{e(facts.clip(post.text, 400))}</span></p>'
             )
-    links = " · ".join(f'<a href="{e(url)}">{label}</a>' for label, url in facts.links(context).items())
-    footer = f"Incident {incident.dedup_key} · {event.change} · revision {incident.revision}"
+    links = " · ".join(f'<a href="{e(url)}">{e(label)}</a>' for label, url in facts.links(context).items())
+    footer = facts.identity(event)
     parts.append(f'<p style="color:#777;font-size:12px">{links}{" · " if links else ""}{e(footer)}</p></div>')
     return "\n".join(parts)

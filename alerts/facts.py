@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from alerts import i18n
 from alerts.context import IncidentContext, Term, TopAuthor
-from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Signal
+from alerts.i18n import N_, _
+from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Signal, severity_text
 from streams.records import SamplePost
 
 #: How many of each list a message shows: enough to judge, few enough to read in ten seconds.
@@ -27,8 +29,7 @@ def percent(share: float) -> str:
     >>> percent(0.583), percent(0.004)
     ('58 %', '0.4 %')
     """
-    value = share * 100
-    return f"{value:.1f} %" if 0 < value < 1 else f"{value:.0f} %"
+    return i18n.percent(share)
 
 
 def compact(number: float) -> str:
@@ -36,11 +37,17 @@ def compact(number: float) -> str:
 
     >>> compact(950), compact(12_340), compact(2_400_000)
     ('950', '12.3k', '2.4M')
+    >>> with i18n.speaking("fr"):
+    ...     compact(2_400_000)
+    '2,4\u00a0M'
     """
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    french = i18n.current() is i18n.Language.FRENCH
+    for size, suffix in ((1e9, _("B")), (1e6, "M"), (1e3, "k")):
         if abs(number) >= size:
-            return f"{number / size:.1f}".removesuffix(".0") + suffix
-    return f"{number:.0f}"
+            scaled = round(number / size, 1)
+            digits = i18n.number(scaled, 0 if scaled == int(scaled) else 1)
+            return f"{digits}\u00a0{suffix}" if french else digits + suffix
+    return i18n.number(number)
 
 
 def clip(text: str, limit: int) -> str:
@@ -57,18 +64,22 @@ def ratio(incident: Incident) -> str | None:
     if incident.usual <= 0:
         return None
     times = incident.current.value / incident.usual
-    return f"×{times:.1f}".removesuffix(".0") if times < 10 else f"×{times:.0f}"
+    if times < 10:
+        return "×" + i18n.number(round(times, 1), 0 if round(times, 1) == int(times) else 1)
+    return "×" + i18n.number(times)
 
 
 def deviation(incident: Incident) -> str:
     """What deviates, by how much, against which baseline, e.g.
     ``"612 negative mentions in 10 min, usually 40 (33–48); 58 % negative, usually 12 %"``."""
     if incident.status is IncidentStatus.RESOLVED:
-        text = f"peak {incident.what_spiked(incident.peak)}, {incident.baseline_text()}"
+        text = _("peak {peak}, {baseline}").format(
+            peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text()
+        )
     else:
-        text = f"{incident.what_spiked()}, {incident.baseline_text()}"
+        text = _("{what}, {baseline}").format(what=incident.what_spiked(), baseline=incident.baseline_text())
     negative = negative_share(incident)
-    return f"{text}; {negative}" if negative else text
+    return _("{text}; {share}").format(text=text, share=negative) if negative else text
 
 
 def negative_share(incident: Incident) -> str | None:
@@ -76,10 +87,11 @@ def negative_share(incident: Incident) -> str | None:
     context = incident.context
     if context.volume == 0 or incident.signal is Signal.NEGATIVE_SHARE:
         return None
-    text = f"{percent(context.negative_share)} negative"
-    if context.usual_negative_share is not None:
-        text += f", usually {percent(context.usual_negative_share)}"
-    return text
+    if context.usual_negative_share is None:
+        return _("{share} negative").format(share=percent(context.negative_share))
+    return _("{share} negative, usually {usual}").format(
+        share=percent(context.negative_share), usual=percent(context.usual_negative_share)
+    )
 
 
 def mix(counts: Mapping[str, int], limit: int = TOP_MIX) -> str:
@@ -95,7 +107,8 @@ def mix(counts: Mapping[str, int], limit: int = TOP_MIX) -> str:
     parts = [f"{name} {percent(count / total)}" for name, count in ranked[:limit]]
     rest = ranked[limit:]
     if rest:
-        parts.append(f"{len(rest)} other{'s' * (len(rest) > 1)} {percent(sum(c for _, c in rest) / total)}")
+        others = i18n.ngettext("{n} other", "{n} others", len(rest)).format(n=len(rest))
+        parts.append(f"{others} {percent(sum(c for _n, c in rest) / total)}")
     return " · ".join(parts)
 
 
@@ -104,56 +117,91 @@ def amplification(context: IncidentContext) -> str:
     ``"38 % original, 62 % reposts · 14 suspected bots (left out)"``."""
     if context.volume == 0:
         return ""
-    text = f"{percent(1 - context.repost_share)} original, {percent(context.repost_share)} reposts"
+    text = _("{original} original, {reposts} reposts").format(
+        original=percent(1 - context.repost_share), reposts=percent(context.repost_share)
+    )
     if context.suspected_bots:
-        text += f" · {context.suspected_bots:,} suspected bots (left out)"
+        bots = i18n.ngettext(
+            "{n} suspected bot (left out)", "{n} suspected bots (left out)", context.suspected_bots
+        ).format(n=i18n.number(context.suspected_bots))
+        text += f" · {bots}"
     return text
 
 
 def term_phrase(term: Term) -> str:
     """E.g. ``"#NuvolaPanne 212 (usually 3)"``."""
-    return f"{term.term} {term.count:,} (usually {term.usual:,.0f})"
+    return _("{term} {count} (usually {usual})").format(
+        term=term.term, count=i18n.number(term.count), usual=i18n.number(term.usual)
+    )
 
 
 def author_phrase(author: TopAuthor) -> str:
     """E.g. ``"@claire_b (x, 5.1k followers): 12 mentions"``."""
-    mentions = f"{author.mentions:,} mention{'s' * (author.mentions != 1)}"
-    return f"@{author.handle} ({author.platform}, {compact(author.followers)} followers): {mentions}"
+    mentions = i18n.ngettext("{n} mention", "{n} mentions", author.mentions).format(n=i18n.number(author.mentions))
+    return _("@{handle} ({platform}, {followers} followers): {mentions}").format(
+        handle=author.handle, platform=author.platform, followers=compact(author.followers), mentions=mentions
+    )
+
+
+SENTIMENTS = {"negative": N_("negative"), "positive": N_("positive"), "neutral": N_("neutral")}
 
 
 def post_byline(post: SamplePost) -> str:
     """E.g. ``"@claire_b · 5.1k followers · x · reach 12k · negative"``."""
-    parts = [f"@{post.author}", f"{compact(post.followers)} followers", str(post.platform)]
+    parts = [f"@{post.author}", _("{n} followers").format(n=compact(post.followers)), str(post.platform)]
     if post.reach:
-        parts.append(f"reach {compact(post.reach)}")
+        parts.append(_("reach {n}").format(n=compact(post.reach)))
     if post.sentiment:
-        parts.append(post.sentiment)
+        parts.append(_(SENTIMENTS[post.sentiment]) if post.sentiment in SENTIMENTS else post.sentiment)
     return " · ".join(parts)
 
 
 def top_posts(incident: Incident) -> tuple[SamplePost, ...]:
-    """The posts behind the incident, largest reach first (the window's samples when there is no context)."""
-    posts = incident.context.top_posts or incident.samples
+    """The posts behind the incident, largest reach first."""
+    posts = incident.context.top_posts
     return tuple(sorted(posts, key=lambda post: (-post.reach, -post.followers)))[:TOP_POSTS]
 
 
 def verdict_text(verdict: Action) -> str:
-    return {Action.REAL_CRISIS: "real crisis", Action.FALSE_POSITIVE: "not a crisis"}.get(verdict, str(verdict))
+    return {Action.REAL_CRISIS: _("real crisis"), Action.FALSE_POSITIVE: _("not a crisis")}.get(verdict, str(verdict))
 
 
 def state(incident: Incident, who: Callable[[str], str] = "@{}".format) -> str | None:
     """What people did about it, e.g. ``"Acknowledged by @claire · escalated to PR by @marc"``."""
     parts = []
     if incident.acknowledged_by:
-        parts.append(f"acknowledged by {who(incident.acknowledged_by)}")
+        parts.append(_("acknowledged by {who}").format(who=who(incident.acknowledged_by)))
     if incident.escalated_by:
-        parts.append(f"escalated to PR by {who(incident.escalated_by)}")
+        parts.append(_("escalated to PR by {who}").format(who=who(incident.escalated_by)))
     if incident.verdict is not None:
-        parts.append(f"verdict: {verdict_text(incident.verdict)}")
+        if incident.verdict_by:
+            parts.append(
+                _("verdict: {verdict} ({who})").format(
+                    verdict=verdict_text(incident.verdict), who=who(incident.verdict_by)
+                )
+            )
+        else:
+            parts.append(_("verdict: {verdict}").format(verdict=verdict_text(incident.verdict)))
     if not parts:
         return None
     text = " · ".join(parts)
     return text[0].upper() + text[1:]
+
+
+CHANGES = {
+    Change.OPENED: N_("opened"),
+    Change.ESCALATED: N_("escalated"),
+    Change.UPDATED: N_("updated"),
+    Change.RESOLVED: N_("resolved"),
+    Change.ACKNOWLEDGED: N_("acknowledged"),
+    Change.ESCALATED_TO_PR: N_("escalated to PR"),
+    Change.CONFIRMED: N_("confirmed"),
+    Change.DISMISSED: N_("dismissed"),
+}
+
+
+def change_text(change: Change) -> str:
+    return _(CHANGES[change])
 
 
 def change_note(event: IncidentEvent, who: Callable[[str], str] = "@{}".format) -> str:
@@ -162,31 +210,37 @@ def change_note(event: IncidentEvent, who: Callable[[str], str] = "@{}".format) 
     by = {
         Change.ACKNOWLEDGED: incident.acknowledged_by,
         Change.ESCALATED_TO_PR: incident.escalated_by,
+        Change.CONFIRMED: incident.verdict_by,
+        Change.DISMISSED: incident.verdict_by,
     }.get(event.change)
-    someone = f" by {who(by)}" if by else ""
+    someone = _(" by {who}").format(who=who(by)) if by else ""
     match event.change:
         case Change.OPENED:
-            return f"Opened: {deviation(incident)}."
+            return _("Opened: {deviation}.").format(deviation=deviation(incident))
         case Change.ESCALATED:
-            return f"Escalated to {incident.severity}: {deviation(incident)}."
+            return _("Escalated to {severity}: {deviation}.").format(
+                severity=severity_text(incident.severity), deviation=deviation(incident)
+            )
         case Change.UPDATED:
-            return f"Still rising: {deviation(incident)}."
+            return _("Still rising: {deviation}.").format(deviation=deviation(incident))
         case Change.RESOLVED:
-            return f"Resolved after {incident.lasted()}; {deviation(incident)}."
+            return _("Resolved after {lasted}; {deviation}.").format(
+                lasted=incident.lasted(), deviation=deviation(incident)
+            )
         case Change.ACKNOWLEDGED:
-            return f"Acknowledged{someone}."
+            return _("Acknowledged{by}.").format(by=someone)
         case Change.ESCALATED_TO_PR:
-            return f"Escalated to the PR team{someone}."
+            return _("Escalated to the PR team{by}.").format(by=someone)
         case Change.CONFIRMED:
-            return "Marked a real crisis."
+            return _("Marked a real crisis{by}.").format(by=someone)
         case Change.DISMISSED:
-            return "Marked not a crisis: the detectors will learn from it."
+            return _("Marked not a crisis{by}: the detectors will learn from it.").format(by=someone)
     raise ValueError(f"unknown change {event.change}")
 
 
 def links(context: IncidentContext) -> dict[str, str]:
     """The incident's links by label, those that are set."""
-    found = {"Dashboard": context.dashboard_url, "Runbook": context.runbook_url}
+    found = {_("Dashboard"): context.dashboard_url, _("Runbook"): context.runbook_url}
     return {label: url for label, url in found.items() if url}
 
 
@@ -236,17 +290,17 @@ def plain_text(event: IncidentEvent, post_chars: int = 280) -> str:
     """The whole context as plain text: email bodies, alert descriptions."""
     incident = event.incident
     context = incident.context
-    lines = [incident.headline(), "", deviation(incident).capitalize() + "."]
+    lines = [incident.headline(), "", capitalised(deviation(incident)) + "."]
     if event.change is not Change.OPENED:
         lines.append(change_note(event))
     progress = state(incident)
     if progress:
         lines.append(progress + ".")
     sections: list[tuple[str, list[str]]] = [
-        ("Emerging terms", [term_phrase(term) for term in context.emerging_terms[:TOP_TERMS]]),
-        ("Top authors", [author_phrase(author) for author in context.top_authors[:TOP_AUTHORS]]),
+        (_("Emerging terms"), [term_phrase(term) for term in context.emerging_terms[:TOP_TERMS]]),
+        (_("Top authors"), [author_phrase(author) for author in context.top_authors[:TOP_AUTHORS]]),
         (
-            "Top posts by reach",
+            _("Top posts by reach"),
             [
                 f"{post_byline(post)}\n  {clip(' '.join(post.text.split()), post_chars)}"
                 + (f"\n  {post.url}" if post.url else "")
@@ -255,14 +309,27 @@ def plain_text(event: IncidentEvent, post_chars: int = 280) -> str:
         ),
     ]
     mixes = [
-        f"Languages: {mix(context.languages)}" if context.languages else "",
-        f"Platforms: {mix(context.platforms)}" if context.platforms else "",
+        _("Languages: {mix}").format(mix=mix(context.languages)) if context.languages else "",
+        _("Platforms: {mix}").format(mix=mix(context.platforms)) if context.platforms else "",
         amplification(context),
     ]
-    sections.append(("Mix", [line for line in mixes if line]))
-    sections.append(("Links", [f"{label}: {url}" for label, url in links(context).items()]))
+    sections.append((_("Mix"), [line for line in mixes if line]))
+    sections.append((_("Links"), [f"{label}: {url}" for label, url in links(context).items()]))
     for title, items in sections:
         if items:
-            lines += ["", f"{title}:", *(f"- {item}" for item in items)]
-    lines += ["", f"Incident {incident.dedup_key} · {event.change} · revision {incident.revision}"]
+            lines += ["", _("{title}:").format(title=title), *(f"- {item}" for item in items)]
+    lines += ["", identity(event)]
     return "\n".join(lines)
+
+
+def identity(event: IncidentEvent, code: Callable[[str], str] = str) -> str:
+    """E.g. ``"Incident nuvola/volume · opened · revision 1"``; ``code`` marks the key up."""
+    incident = event.incident
+    return _("Incident {key} · {change} · revision {revision}").format(
+        key=code(incident.dedup_key), change=change_text(event.change), revision=incident.revision
+    )
+
+
+def capitalised(text: str) -> str:
+    """The first letter in capitals, the rest untouched (``str.capitalize`` lowers hashtags and brands)."""
+    return text[:1].upper() + text[1:]

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.context import IncidentContext
+from alerts.i18n import N_, _, number, percent
 from detectors.severity import Severity
 from detectors.signals import Signal
 from detectors.watch import Judgement
@@ -82,6 +83,7 @@ class Incident(BaseModel):
     acknowledged_by: str | None = None
     escalated_by: str | None = Field(None, description="Who pulled the PR team in.")
     verdict: Action | None = Field(None, description="REAL_CRISIS or FALSE_POSITIVE, once someone said so.")
+    verdict_by: str | None = Field(None, description="Who gave the verdict.")
 
     @property
     def dedup_key(self) -> str:
@@ -98,33 +100,74 @@ class Incident(BaseModel):
     def what_spiked(self, reading: Reading | None = None) -> str:
         """E.g. ``"142 negative mentions in 1 min"`` or ``"58 % negative in 1 min"``."""
         reading = reading or self.current
-        noun = "negative" if self.signal.is_share else self.signal.noun
-        return f"{self.signal.format(reading.value)} {noun} in {_span(self.window_seconds)}"
+        if self.signal.is_share:
+            return _("{share} negative in {span}").format(
+                share=value_text(self.signal, reading.value), span=_span(self.window_seconds)
+            )
+        return _("{value} {noun} in {span}").format(
+            value=value_text(self.signal, reading.value), noun=noun(self.signal), span=_span(self.window_seconds)
+        )
 
     def baseline_text(self) -> str:
         """E.g. ``"usually 12 (9–15)"``."""
-        low, high = self.signal.format(self.usual_low), self.signal.format(self.usual_high)
-        return f"usually {self.signal.format(self.usual)} ({low}–{high})"
+        return _("usually {usual} ({low}–{high})").format(
+            usual=value_text(self.signal, self.usual),
+            low=value_text(self.signal, self.usual_low),
+            high=value_text(self.signal, self.usual_high),
+        )
 
     def share_text(self) -> str | None:
         """E.g. ``"58 % negative, usually 12 %"``: the other half of a bad buzz beside its volume."""
         context = self.context
         if self.signal.is_share or context.usual_negative_share is None or not context.volume:
             return None
-        share, usual = Signal.NEGATIVE_SHARE.format(context.negative_share), context.usual_negative_share
-        return f"{share} negative, usually {Signal.NEGATIVE_SHARE.format(usual)}"
+        return _("{share} negative, usually {usual}").format(
+            share=percent(context.negative_share), usual=percent(context.usual_negative_share)
+        )
 
     def headline(self) -> str:
         if self.status is IncidentStatus.RESOLVED:
-            return f"Resolved: {self.brand} {self.signal.noun} back to normal after {self.lasted()}"
-        return f"{self.severity.upper()}: {self.brand} {self.signal.noun} spiking"
+            return _("Resolved: {brand} {noun} back to normal after {lasted}").format(
+                brand=self.brand, noun=noun(self.signal), lasted=self.lasted()
+            )
+        return _("{severity}: {brand} {noun} spiking").format(
+            severity=severity_text(self.severity).upper(), brand=self.brand, noun=noun(self.signal)
+        )
 
     def summary(self) -> str:
         """One line that says it all, for notification previews and plain-text channels."""
         if self.status is IncidentStatus.RESOLVED:
-            return f"{self.headline()}, peak {self.what_spiked(self.peak)}, {self.baseline_text()}."
+            return _("{headline}, peak {peak}, {baseline}.").format(
+                headline=self.headline(), peak=self.what_spiked(self.peak), baseline=self.baseline_text()
+            )
         share = self.share_text()
-        return f"{self.headline()}: {self.what_spiked()}, {self.baseline_text()}" + (f"; {share}." if share else ".")
+        text = _("{headline}: {what}, {baseline}").format(
+            headline=self.headline(), what=self.what_spiked(), baseline=self.baseline_text()
+        )
+        return _("{text}; {share}.").format(text=text, share=share) if share else text + "."
+
+
+#: The signals' nouns, as the sentences of every language say them.
+NOUNS = {
+    Signal.VOLUME: N_("mentions"),
+    Signal.NEGATIVE_VOLUME: N_("negative mentions"),
+    Signal.NEGATIVE_SHARE: N_("negative share"),
+    Signal.NEGATIVE_REACH: N_("people reached by negative mentions"),
+}
+SEVERITIES = {Severity.INFO: N_("info"), Severity.WARNING: N_("warning"), Severity.CRITICAL: N_("critical")}
+
+
+def noun(signal: Signal) -> str:
+    return _(NOUNS[signal])
+
+
+def severity_text(severity: Severity) -> str:
+    return _(SEVERITIES[severity])
+
+
+def value_text(signal: Signal, value: float) -> str:
+    """A signal's value in the current language: ``"58 %"`` for a share, ``"1,204"`` for a count."""
+    return percent(round(value, 2)) if signal.is_share else number(round(value))
 
 
 class IncidentEvent(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from alerts import facts
 from alerts.delivery import Notification, Receipt
 from alerts.http import HttpNotifier
+from alerts.i18n import _
 from alerts.incidents import Change, Incident
 from detectors.severity import Severity
 
@@ -65,7 +66,12 @@ class PagerDutyNotifier(HttpNotifier[PagerDutyConfig]):
         context = incident.context
         alert: dict = {
             "payload": {
-                "summary": facts.clip(f"{incident.headline()}: {facts.deviation(incident)}", SUMMARY_MAX_CHARS),
+                "summary": facts.clip(
+                    _("{headline}: {deviation}.").format(
+                        headline=incident.headline(), deviation=facts.deviation(incident)
+                    ),
+                    SUMMARY_MAX_CHARS,
+                ),
                 "source": self.config.source,
                 "severity": SEVERITIES[incident.severity],
                 "timestamp": incident.current.window_end.isoformat(),

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from rich.console import Console
 
 from alerts.console import ConsoleConfig, ConsoleNotifier
-from alerts.delivery import Notifier, Observer, RetryPolicy
+from alerts.delivery import Notification, Notifier, Observer, Receipt, RetryPolicy
 from alerts.email import EmailConfig, EmailNotifier
+from alerts.i18n import Language, speaking
 from alerts.opsgenie import OpsgenieConfig, OpsgenieNotifier
 from alerts.pagerduty import PagerDutyConfig, PagerDutyNotifier
 from alerts.slack import SLACK_API, Pacer, SlackConfig, SlackNotifier
@@ -43,6 +44,9 @@ class Receiver(BaseModel):
         description="Lower case, digits, '_', '.', '-': it names the channel in notifications and metrics.",
     )
     retry: RetryPolicy = RetryPolicy()
+    language: Language | None = Field(
+        None, description="What this receiver's messages speak (en, fr); default: BADBUZZ_LANGUAGE."
+    )
     console: ConsoleConfig | None = None
     slack: SlackConfig | None = None
     pagerduty: PagerDutyConfig | None = None
@@ -78,12 +82,55 @@ def notifier_for(
     observe: Observer | None = None,
     executor: Executor | None = None,
     console: Console | None = None,
+    language: Language = Language.ENGLISH,
 ) -> Notifier:
-    """The notifier of ``receiver``.
+    """The notifier of ``receiver``, speaking the receiver's language (``language`` when it names none).
 
     Slack receivers share the worker's bot token and should share one ``pacer``, so
     two receivers posting to one channel keep to Slack's pace together.
     """
+    channel = _channel_notifier(
+        receiver,
+        slack_token=slack_token,
+        slack_base_url=slack_base_url,
+        pacer=pacer,
+        observe=observe,
+        executor=executor,
+        console=console,
+    )
+    return Speaking(channel, receiver.language or language)
+
+
+class Speaking:
+    """A notifier whose messages are phrased in ``language``: words, numbers and times."""
+
+    def __init__(self, notifier: Notifier, language: Language) -> None:
+        self.notifier = notifier
+        self.language = language
+        self.name = notifier.name
+
+    async def deliver(self, notification: Notification, previous: Receipt | None) -> Receipt:
+        with speaking(self.language):
+            return await self.notifier.deliver(notification, previous)
+
+    async def close(self) -> None:
+        await self.notifier.close()
+
+    def __getattr__(self, name: str):
+        # What tests and the worker read of a channel (its config, client, meter) stays reachable.
+        return getattr(self.notifier, name)
+
+
+def _channel_notifier(
+    receiver: Receiver,
+    *,
+    slack_token: SecretStr | None,
+    slack_base_url: str,
+    pacer: Pacer | None,
+    observe: Observer | None,
+    executor: Executor | None,
+    console: Console | None,
+) -> Notifier:
     name, retry = receiver.name, receiver.retry
     if receiver.console is not None:
         return ConsoleNotifier(console, name=name, observe=observe)

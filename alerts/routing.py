@@ -149,6 +149,14 @@ class InhibitRule(BaseModel):
             raise ValueError("incidents are dispatched brand by brand: an inhibit rule's equal must list brand")
         return value
 
+    def mutes(self, source: dict[str, str], target: dict[str, str]) -> bool:
+        """Whether an open incident with the ``source`` labels mutes one with the ``target`` labels."""
+        return (
+            matches_all(self.target_matchers, target)
+            and matches_all(self.source_matchers, source)
+            and all(source.get(name, "") == target.get(name, "") for name in self.equal)
+        )
+
 
 #: A critical incident of a brand mutes that brand's warnings and infos; a rise of negative
 #: mentions mutes the share and reach incidents of the same buzz, whose figures its message shows.

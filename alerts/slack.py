@@ -36,10 +36,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from alerts import chart, facts
+from alerts import chart, facts, i18n
+from alerts.actions import ACTIONS_BLOCK_ID, action_value
 from alerts.delivery import Meter, Notification, Observer, Outcome, Receipt, RetryPolicy
 from alerts.http import parse_retry_after
-from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus
+from alerts.i18n import _
+from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, noun, severity_text
 from detectors.severity import Severity
 from streams.errors import ChannelUnavailable, DeliveryError, DeliveryRejected
 
@@ -205,7 +207,9 @@ class SlackNotifier:
                 thread_ts=ref["ts"],
                 file=png,
                 filename=f"{incident.brand}-{incident.signal}-{incident.current.window_end:%Y%m%d-%H%M}.png",
-                title=f"{incident.brand} {incident.signal.noun}, last {len(incident.context.history)} windows",
+                title=_("{brand} {noun}, last {n} windows").format(
+                    brand=incident.brand, noun=noun(incident.signal), n=len(incident.context.history)
+                ),
                 alt_txt=chart.alt_text(incident),
             )
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
@@ -321,7 +325,7 @@ def retry_after(headers: dict) -> float | None:
 def fallback_text(event: IncidentEvent) -> str:
     """The plain ``text`` of the message: notifications, screen readers, clients without blocks."""
     incident = event.incident
-    text = f"{incident.headline()}: {facts.deviation(incident)}."
+    text = _("{headline}: {deviation}.").format(headline=incident.headline(), deviation=facts.deviation(incident))
     progress = facts.state(incident, who=slack_user)
     if progress:
         text += f" {progress}."
@@ -337,7 +341,7 @@ def incident_blocks(event: IncidentEvent) -> list[Block]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=progress)]))
     buttons = action_buttons(incident)
     if buttons:
-        blocks.append(ActionsBlock(block_id="incident_actions", elements=buttons))
+        blocks.append(ActionsBlock(block_id=ACTIONS_BLOCK_ID, elements=buttons))
     blocks += evidence(incident)
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer(event))]))
     return blocks
@@ -352,52 +356,78 @@ def header(incident: Incident) -> HeaderBlock:
 def lead(incident: Incident) -> SectionBlock:
     """What deviates and by how much, then the key numbers as fields."""
     if incident.status is IncidentStatus.RESOLVED:
-        text = (
-            f"*Back to normal after {incident.lasted()}.* "
-            f"Peak {incident.what_spiked(incident.peak)}, {incident.baseline_text()}."
+        text = "*{}* {}".format(
+            _("Back to normal after {lasted}.").format(lasted=incident.lasted()),
+            _("Peak {peak}, {baseline}.").format(
+                peak=incident.what_spiked(incident.peak), baseline=incident.baseline_text()
+            ),
         )
-        when = f"*Lasted*\n{incident.lasted()} from {slack_date(incident.opened_at)}"
+        when = "*{}*\n{}".format(
+            _("Lasted"),
+            _("{lasted} from {start}").format(lasted=incident.lasted(), start=slack_date(incident.opened_at)),
+        )
     else:
         ratio = facts.ratio(incident)
         text = f"*{incident.what_spiked()}*{f' ({ratio})' if ratio else ''}, {incident.baseline_text()}."
-        when = f"*Open since*\n{slack_date(incident.opened_at)}"
+        when = field(_("Open since"), slack_date(incident.opened_at))
     negative = facts.negative_share(incident)
     if negative:
         text += f"\n{negative}."
     return SectionBlock(
         text=MarkdownTextObject(text=text),
         fields=[
-            MarkdownTextObject(text=f"*Severity*\n{incident.severity}"),
-            MarkdownTextObject(text=f"*Score*\n{incident.current.score:.1f}"),
+            MarkdownTextObject(text=field(_("Severity"), severity_text(incident.severity))),
+            MarkdownTextObject(text=field(_("Score"), i18n.number(incident.current.score, 1))),
             MarkdownTextObject(text=when),
-            MarkdownTextObject(text=f"*Peak*\n{incident.what_spiked(incident.peak)}"),
+            MarkdownTextObject(text=field(_("Peak"), incident.what_spiked(incident.peak))),
         ],
     )
 
 
 def action_buttons(incident: Incident) -> list[ButtonElement]:
-    """The buttons that still mean something: ``action_id`` is the action, ``value`` the incident's dedup key."""
-    key = incident.dedup_key
+    """The buttons that still mean something: ``action_id`` is the action, ``value`` names the incident.
+
+    The value is what ``/slack/actions`` parses (:func:`~alerts.actions.action_value`):
+    the dedup key and the opening time, so an old message's button cannot act on a newer incident.
+    """
+    value = action_value(incident)
     buttons = []
     if incident.status is IncidentStatus.OPEN and not incident.acknowledged_by:
-        buttons.append(ButtonElement(text="Acknowledge", action_id=Action.ACKNOWLEDGE, value=key, style="primary"))
+        buttons.append(ButtonElement(text=_("Acknowledge"), action_id=Action.ACKNOWLEDGE, value=value, style="primary"))
     if incident.status is IncidentStatus.OPEN and not incident.escalated_by:
         buttons.append(
             ButtonElement(
-                text="Escalate to PR",
+                text=_("Escalate to PR"),
                 action_id=Action.ESCALATE,
-                value=key,
+                value=value,
                 confirm=ConfirmObject(
-                    title="Escalate to PR?",
-                    text=facts.clip(f"This pulls the PR team in on {incident.brand}.", 300),
-                    confirm="Escalate",
-                    deny="Cancel",
+                    title=_("Escalate to PR?"),
+                    text=facts.clip(_("This pulls the PR team in on {brand}.").format(brand=incident.brand), 300),
+                    confirm=_("Escalate"),
+                    deny=_("Cancel"),
                 ),
             )
         )
     if incident.verdict is None:
-        buttons.append(ButtonElement(text="Not a crisis", action_id=Action.FALSE_POSITIVE, value=key))
-        buttons.append(ButtonElement(text="Real crisis", action_id=Action.REAL_CRISIS, value=key, style="danger"))
+        buttons.append(
+            ButtonElement(
+                text=_("Not a crisis"),
+                action_id=Action.FALSE_POSITIVE,
+                value=value,
+                confirm=ConfirmObject(
+                    title=_("Not a crisis?"),
+                    text=facts.clip(
+                        _("This closes the incident on {brand} and teaches the watch it was a false alarm.").format(
+                            brand=incident.brand
+                        ),
+                        300,
+                    ),
+                    confirm=_("Not a crisis"),
+                    deny=_("Cancel"),
+                ),
+            )
+        )
+        buttons.append(ButtonElement(text=_("Real crisis"), action_id=Action.REAL_CRISIS, value=value, style="danger"))
     return buttons
 
 
@@ -407,22 +437,22 @@ def evidence(incident: Incident) -> list[Block]:
     fields = []
     if context.emerging_terms:
         terms = "\n".join(
-            f"`{facts.clip(term.term.replace('`', ''), 40)}` {term.count:,} (usually {term.usual:,.0f})"
+            facts.term_phrase(term.model_copy(update={"term": f"`{facts.clip(term.term.replace('`', ''), 40)}`"}))
             for term in context.emerging_terms[: facts.TOP_TERMS]
         )
-        fields.append(f"*Emerging terms*\n{escape(terms)}")
+        fields.append(field(_("Emerging terms"), escape(terms)))
     if context.volume:
-        fields.append(f"*Amplification*\n{facts.amplification(context)}")
+        fields.append(field(_("Amplification"), facts.amplification(context)))
     if context.languages:
-        fields.append(f"*Languages*\n{escape(facts.mix(context.languages))}")
+        fields.append(field(_("Languages"), escape(facts.mix(context.languages))))
     if context.platforms:
-        fields.append(f"*Platforms*\n{escape(facts.mix(context.platforms))}")
+        fields.append(field(_("Platforms"), escape(facts.mix(context.platforms))))
     if context.top_authors:
         authors = "\n".join(
             "• " + escape(facts.author_phrase(author.model_copy(update={"handle": facts.clip(author.handle, 40)})))
             for author in context.top_authors[: facts.TOP_AUTHORS]
         )
-        fields.append(f"*Top authors*\n{authors}")
+        fields.append(field(_("Top authors"), authors))
     blocks: list[Block] = []
     if fields:
         blocks.append(
@@ -430,21 +460,27 @@ def evidence(incident: Incident) -> list[Block]:
         )
     posts = facts.top_posts(incident)
     if posts:
-        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Top posts by reach*"))]
+        blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*" + _("Top posts by reach") + "*"))]
         for post in posts:
-            link = f" · <{escape(post.url)}|open>" if post.url else ""
+            link = " · <{}|{}>".format(escape(post.url), _("open")) if post.url else ""
             quote = escape(facts.clip(post.text, 400)).replace("\n", "\n>")
             text = f"*{escape(facts.post_byline(post))}*{link}\n>{quote}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=facts.clip(text, SECTION_MAX_CHARS))))
     return blocks
 
 
+def field(title: str, value: str) -> str:
+    """A Block Kit field: its title in bold, its value below."""
+    return f"*{title}*\n{value}"
+
+
 def footer(event: IncidentEvent) -> str:
     incident = event.incident
     links = [f"<{escape(url)}|{label}>" for label, url in facts.links(incident.context).items()]
-    ident = (
-        f"Incident `{incident.dedup_key}` · {event.change} · revision {incident.revision} · "
-        f"window {incident.current.window_start:%H:%M}–{incident.current.window_end:%H:%M} UTC"
+    ident = _("{identity} · window {start}–{end} UTC").format(
+        identity=facts.identity(event, code="`{}`".format),
+        start=f"{incident.current.window_start:%H:%M}",
+        end=f"{incident.current.window_end:%H:%M}",
     )
     return " · ".join([*links, escape(ident)])
 

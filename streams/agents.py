@@ -260,7 +260,14 @@ async def detect(stream):
                 history=watch.history(signal),
                 emerging_terms=verdict.emerging_terms,
                 usual_negative_share=verdict.judgements[Signal.NEGATIVE_SHARE].usual,
-                dashboard_url=dashboard_url(settings.grafana_url, brand, window.start, window.end),
+                dashboard_url=dashboard_url(
+                    settings.grafana_url,
+                    brand,
+                    window.start,
+                    window.end,
+                    console=settings.console_address,
+                    signal=signal,
+                ),
                 runbook_url=settings.runbook_urls.get(brand),
             )
             state, event = tracker.step(state, signal, window, judgement, context)

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from alerts.calendar import CampaignCalendar
+from alerts.i18n import Language
 from alerts.receivers import CONSOLE, Receiver
 from alerts.routing import RoutingConfig
 from alerts.slack import SlackConfig
@@ -175,8 +176,14 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None, description="BADBUZZ_API_TOKEN: the bearer token of the HTTP API (relabels, incident actions)."
     )
-    grafana_url: str = Field(
-        "http://localhost:3000", description="BADBUZZ_GRAFANA_URL: where alerts link to the brand's dashboard."
+    grafana_url: str | None = Field(
+        None,
+        description="BADBUZZ_GRAFANA_URL: where alerts link to the brand's dashboard; without it, to the console.",
+    )
+    console_url: str | None = Field(
+        None,
+        description="BADBUZZ_CONSOLE_URL: the incident console's address as people reach it "
+        "(default http://localhost:<BADBUZZ_WEB_PORT>/console).",
     )
     runbook_urls: dict[str, str] = Field(
         {}, description="BADBUZZ_RUNBOOK_URLS: JSON object, brand → its crisis playbook's URL."
@@ -196,6 +203,11 @@ class Settings(BaseSettings):
         None, description="Which receivers hear of which incidents, and when (YAML); default: every receiver."
     )
     console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
+    language: Language = Field(
+        Language.ENGLISH,
+        description="BADBUZZ_LANGUAGE: en or fr, what alerts, the console and the demo speak; "
+        "a receiver's own language overrides it for its channel.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -265,6 +277,10 @@ class Settings(BaseSettings):
             assert self.slack_channel is not None
             built_in.append(Receiver(name=LEGACY_SLACK, slack=SlackConfig(channel=self.slack_channel)))
         return (*built_in, *self.receivers)
+
+    @property
+    def console_address(self) -> str:
+        return (self.console_url or f"http://localhost:{self.web_port}/console").rstrip("/")
 
     @property
     def slack_enabled(self) -> bool:

@@ -5,6 +5,7 @@
 - ``POST /api/incidents/{brand}/{signal}/actions``: the same actions without Slack.
 - ``GET|POST /api/silences``, ``DELETE /api/silences/{id}``: silences.
 - ``POST /api/relabels``: a mention's true sentiment, learnt by the brand's scorer.
+- ``/console``: the incident console for people (:mod:`streams.console.web`).
 
 The API takes ``Authorization: Bearer $BADBUZZ_API_TOKEN``.
 
@@ -35,6 +36,9 @@ from detectors.sentiment import Sentiment
 from detectors.sentiment.feedback import Relabel
 from streams import topics
 from streams.app import app, settings
+from streams.console import store
+from streams.console.auth import ConsoleAuth
+from streams.console.web import Console
 from streams.metrics import Metrics
 from streams.silences import TableSilenceStore
 
@@ -133,5 +137,16 @@ actions = IncidentActions(
     api_token=_secret(settings.api_token),
 )
 silence_api = SilenceApi(TableSilenceStore(), api_token=_secret(settings.api_token))
+console = Console(
+    auth=ConsoleAuth(_secret(settings.api_token)),
+    publish=publish_feedback,
+    records=store.records_of,
+    watch=store.watch_of,
+    brands=lambda: settings.brands or store.known_brands(),
+    zone_of=settings.routes.zone_of,
+    language=settings.language,
+)
 # Faust's web server is aiohttp's: these endpoints are plain aiohttp routes on it.
-app.web.web_app.router.add_routes([*actions.routes(), *silence_api.routes(), web.post("/api/relabels", relabel)])
+app.web.web_app.router.add_routes(
+    [*actions.routes(), *silence_api.routes(), web.post("/api/relabels", relabel), *console.routes()]
+)

@@ -15,9 +15,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, action_block, action_value, apply
-from alerts.incidents import Action, Change, IncidentFeedback, IncidentStatus
+from alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, action_value, apply
+from alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback, IncidentStatus
 from alerts.matchers import incident_labels
+from alerts.slack import incident_blocks
 from detectors.severity import Severity
 from tests.alerts.factories import OPENED_AT, incident
 
@@ -186,12 +187,23 @@ async def test_endpoints_without_their_secret_are_off():
     assert (await actions.from_api("acme/volume", b"{}", api_headers())).status == 503
 
 
-def test_the_buttons_carry_the_actions_and_the_incident():
-    block = action_block(incident()).to_dict()
-    assert [(e["action_id"], e["value"]) for e in block["elements"]] == [
-        (action, VALUE) for action in ("acknowledge", "escalate", "real_crisis", "false_positive")
+@pytest.mark.parametrize("action", list(Action))
+async def test_every_button_of_the_slack_message_is_taken_by_the_endpoint(endpoint, action):
+    """The two halves together: what the Slack message carries is what the endpoint parses."""
+    subject = incident()
+    rendered = [block.to_dict() for block in incident_blocks(IncidentEvent(change=Change.OPENED, incident=subject))]
+    (button,) = [
+        element
+        for block in rendered
+        if block["type"] == "actions" and block["block_id"] == ACTIONS_BLOCK_ID
+        for element in block["elements"]
+        if element["action_id"] == action
     ]
-    assert "confirm" in block["elements"][3]
+    body = slack_body(button["action_id"], button["value"])
+    status, _ = await endpoint.post("/slack/actions", body, signed(body))
+    assert status == 200
+    (feedback,) = endpoint.published
+    assert (feedback.dedup_key, feedback.opened_at, feedback.action) == (subject.dedup_key, subject.opened_at, action)
 
 
 # Applying feedback to the incident

@@ -82,7 +82,7 @@ def test_a_wrong_receiver_is_refused_with_the_reason(entry, error):
 def test_each_receiver_makes_its_notifier():
     made = [notifier_for(receiver, slack_token=SecretStr("xoxb-test")) for receiver in (CONSOLE, *load())]
 
-    assert [type(notifier) for notifier in made] == [
+    assert [type(notifier.notifier) for notifier in made] == [
         ConsoleNotifier,
         SlackNotifier,
         SlackNotifier,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from alerts.actions import parse_action_value
 from alerts.delivery import Outcome, RetryPolicy
 from alerts.incidents import Action, Change
 from alerts.slack import (
@@ -122,12 +123,15 @@ def buttons(blocks: list[dict]) -> list[dict]:
     return [element for block in blocks if block["type"] == "actions" for element in block["elements"]]
 
 
-def test_buttons_carry_the_action_and_the_dedup_key():
-    rendered = [block.to_dict() for block in incident_blocks(notification().event)]
+def test_buttons_carry_the_action_and_the_incident():
+    event = notification().event
+    rendered = [block.to_dict() for block in incident_blocks(event)]
     found = buttons(rendered)
 
     assert [button["action_id"] for button in found] == [action.value for action in Action]
-    assert {button["value"] for button in found} == {"nuvola/negative_volume"}
+    assert {parse_action_value(button["value"]) for button in found} == {
+        ("nuvola/negative_volume", event.incident.opened_at)
+    }
     assert [button["text"]["text"] for button in found] == [
         "Acknowledge",
         "Escalate to PR",
@@ -135,6 +139,7 @@ def test_buttons_carry_the_action_and_the_dedup_key():
         "Real crisis",
     ]
     assert "confirm" in found[1], "pulling the PR team in asks for confirmation"
+    assert "confirm" in found[2], "closing the incident as a false alarm asks for confirmation"
 
 
 def test_buttons_that_no_longer_mean_anything_are_gone():

@@ -53,6 +53,8 @@ class FakeSlack(FakeServer):
         self.files: dict[str, SlackFile] = {}
         #: Methods answering an error, e.g. ``{"files.getUploadURLExternal": "missing_scope"}``.
         self.errors: dict[str, str] = {}
+        #: Messages posted (thread replies included), by the ``ts`` the fake gave them.
+        self.posted: dict[str, dict] = {}
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
 
@@ -101,6 +103,7 @@ class FakeSlack(FakeServer):
             return web.json_response({"ok": False, "error": self.errors[method]})
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
+            self.posted[ts] = body
             return web.json_response(
                 {"ok": True, "channel": self.channel_id, "ts": ts, "message": {"text": body.get("text")}}
             )

@@ -1,0 +1,1 @@
+"""The incident console: the worker's web pages for people, beside its API and metrics."""
