@@ -85,7 +85,7 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
         brand_states,
         metrics,
         checkpoint_seconds=settings.checkpoint_seconds,
-        bootstrap_servers=[url.removeprefix("kafka://") for url in settings.broker_url.split(";")],
+        bootstrap_servers=settings.bootstrap_servers,
     )
     tick = tick_seconds(settings)
     ingest_stage.install(
