@@ -226,6 +226,7 @@ class IngestStage:
         state = self.state_of(brand)
         mentions = self._corrected(brand, [item.enriched for item in items])
         verdicts = self._judge(state.judge, mentions)
+        counted = []
         for item, mention, verdict in zip(items, mentions, verdicts, strict=True):
             try:
                 if isinstance(verdict, Exception):
@@ -234,11 +235,12 @@ class IngestStage:
                 if added is Added.TOO_OLD:
                     self._reject(item.raw, _too_old(mention, state.windows), outcome)
                 elif added is Added.COUNTED:
-                    self.metrics.count_mention(mention, kind=verdict.kind, suspected_bot=verdict.suspected_bot, now=now)
-                    outcome.counted += 1
+                    counted.append((mention, verdict.kind, verdict.suspected_bot))
             except Exception as error:  # noqa: BLE001
                 self._reject(item.raw, _processing_error(error), outcome)
             state.offset = max(state.offset, item.raw.offset)
+        outcome.counted += len(counted)
+        self.metrics.count_mentions(counted, now=now)
         self._close(brand, state, now)
 
     def _judge(self, judge: Authenticity, mentions: list[EnrichedMention]) -> list[Verdict | Exception]:

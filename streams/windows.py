@@ -141,13 +141,15 @@ class OpenWindow:
             # A repost repeats its original's words; counting them again would only echo.
             self.terms.update(terms_of(mention.text))
             _keep_frequent(self.terms, KEPT_TERMS)
-        self._consider(SamplePost.of(mention))
+        self._consider(mention, sentiment)
         return Added.COUNTED
 
-    def _consider(self, post: SamplePost) -> None:
-        if len(self.top_posts) == TOP_POSTS and _post_rank(post) <= _post_rank(self.top_posts[-1]):
+    def _consider(self, mention: EnrichedMention, sentiment: Sentiment) -> None:
+        # Ranked before a post is made of it: most mentions never make the top.
+        rank = (sentiment == Sentiment.NEGATIVE, mention.reach)
+        if len(self.top_posts) == TOP_POSTS and rank <= _post_rank(self.top_posts[-1]):
             return
-        self.top_posts.append(post)
+        self.top_posts.append(SamplePost.of(mention))
         self.top_posts.sort(key=_post_rank, reverse=True)
         del self.top_posts[TOP_POSTS:]
 
