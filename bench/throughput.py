@@ -39,7 +39,8 @@ from streams.feed import MentionProducer
 from streams.processes import WorkerProcess
 from streams.records import Mention, WindowCount
 from streams.simulator import Brand, MentionSimulator
-from streams.topics import MENTIONS, WINDOW_COUNTS, all_topics
+from streams.topics import MENTIONS, WINDOW_COUNTS, all_topics, partition_of
+from streams.validation import decode_mention
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 CRISIS = 50_000
@@ -54,8 +55,8 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("4 brands, 1 worker", 4),
-    Scenario("4 brands, 2 workers", 4, workers=2),
+    Scenario("4 brands (1 a partition), 1 worker", 4),
+    Scenario("4 brands (1 a partition), 2 workers", 4, workers=2),
     Scenario("10 brands", 10),
     Scenario("1,000 brands", 1_000),
     Scenario("10,000 brands", 10_000),
@@ -63,14 +64,41 @@ SCENARIOS = (
 )
 
 
-def simulated(n: int) -> list[Mention]:
-    brands = tuple(Brand(name, peak_per_minute=600, french=0.6) for name in ("alpha", "bravo", "charlie", "delta"))
+def one_brand_per_partition(partitions: int) -> tuple[str, ...]:
+    """Brand names that Kafka's partitioner spreads one to a partition: workers share them evenly."""
+    names: dict[int, str] = {}
+    for name in (f"brand-{letter}{i}" for i in range(100) for letter in "abcdefgh"):
+        names.setdefault(partition_of(name), name)
+        if len(names) == partitions:
+            return tuple(names[p] for p in sorted(names))
+    raise SystemExit(f"no brand names found for {partitions} partitions")
+
+
+def simulated(n: int, names: tuple[str, ...]) -> list[Mention]:
+    brands = tuple(Brand(name, peak_per_minute=600, french=0.6) for name in names)
     mentions = []
     for mention in MentionSimulator(brands=brands, seed=1).between(START, START + timedelta(days=3)):
         mentions.append(mention)
         if len(mentions) == n:
             break
     return mentions
+
+
+def decode_costs(mentions: list[Mention]) -> str:
+    """What one decode costs on this mix: validation in one pass against the bare JSON parse."""
+    raws = [m.model_dump_json().encode() for m in mentions]
+    started = time.perf_counter()
+    for raw in raws:
+        decode_mention(raw, max_bytes=65_536)
+    validated = time.perf_counter() - started
+    started = time.perf_counter()
+    for raw in raws:
+        json.loads(raw)
+    parsed = time.perf_counter() - started
+    return (
+        f"decode: pydantic validate_json {validated / len(raws) * 1e6:.1f} µs/mention "
+        f"(json.loads alone {parsed / len(raws) * 1e6:.1f} µs)"
+    )
 
 
 def mentions_for(scenario: Scenario, base: list[Mention]) -> list[Mention]:
@@ -102,8 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.faust_count:
         return faust_count(args.faust_count, args.batch_size)
-    base = simulated(args.mentions)
+    base = simulated(args.mentions, one_brand_per_partition(args.partitions))
     print(f"{args.mentions:,} simulated mentions (~330 bytes), {args.partitions} partitions, batch {args.batch_size}")
+    print(decode_costs(base[:10_000]))
     print(
         f"{'scenario':<44}{'aiokafka/s':>11}{'faust/s':>9}{'worker/s':>9}{'of aiokafka':>12}"
         f"{'of faust':>9}{'RSS MB':>8}{'KB/brand':>9}"

@@ -39,7 +39,7 @@ from detectors.authenticity import Authenticity, AuthenticitySettings, Verdict
 from streams.enrichment import Enricher
 from streams.errors import InvalidMention, RejectReason
 from streams.metrics import Metrics
-from streams.records import DeadLetter, EnrichedMention, Kind, Mention, WindowCount
+from streams.records import DeadLetter, EnrichedMention, Mention, WindowCount
 from streams.state import StateCodec, StateTable
 from streams.validation import dead_letter, decode_mention
 from streams.windows import Added, BrandWindows
@@ -277,9 +277,7 @@ class IngestStage:
         self.metrics.dead_letter(error.reason)
         log.warning("Dead-lettered %s[%d]@%d: %s", raw.topic, raw.partition, raw.offset, error)
         outcome.dead_letters.append(
-            dead_letter(
-                error, topic=raw.topic, partition=raw.partition, offset=raw.offset, key=raw.key, raw=raw.value
-            )
+            dead_letter(error, topic=raw.topic, partition=raw.partition, offset=raw.offset, key=raw.key, raw=raw.value)
         )
 
     # State

@@ -268,9 +268,7 @@ class Metrics:
         """
         self.count_mentions([(mention, kind, suspected_bot)], now=now)
 
-    def count_mentions(
-        self, counted: Iterable[tuple[Mention, Kind | MentionKind | None, bool]], *, now: float
-    ) -> None:
+    def count_mentions(self, counted: Iterable[tuple[Mention, Kind | MentionKind | None, bool]], *, now: float) -> None:
         """A batch of accepted mentions as (mention, kind, suspected bot): one increment per series."""
         tally: defaultdict[tuple[str, ...], int] = defaultdict(int)
         observe = self.event_lag.observe

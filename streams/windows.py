@@ -239,7 +239,8 @@ class BrandWindows:
     ...                            created_at=datetime.fromtimestamp(second, timezone.utc),
     ...                            detected_language="en", sentiment_probs=(0.1, 0.8, 0.1), reach=1.0)
     >>> windows = BrandWindows("acme", window_seconds=60, lateness_seconds=10)
-    >>> [windows.add(m, now=1000.0).value for m in [mention("1", 0), mention("2", 30), mention("2", 30), mention("3", 75)]]
+    >>> offered = [mention("1", 0), mention("2", 30), mention("2", 30), mention("3", 75)]
+    >>> [windows.add(m, now=1000.0).value for m in offered]
     ['counted', 'counted', 'duplicate', 'counted']
     >>> [(w.start.second, w.volume, w.duplicates, w.unique_authors) for w in windows.close(now=1000.0)]
     [(0, 2, 1, 1)]

@@ -86,7 +86,11 @@ def test_bounded_event_time_too_old_and_from_the_future_are_dead_lettered():
 def test_a_1970_first_mention_opens_a_bounded_number_of_windows():
     stage, _ = new_stage()
     outcome = stage.process(
-        [raw(0, mention(0, datetime(1970, 1, 2, tzinfo=UTC))), raw(1, mention(1, NOW)), raw(2, mention(2, NOW + timedelta(minutes=1)))],
+        [
+            raw(0, mention(0, datetime(1970, 1, 2, tzinfo=UTC))),
+            raw(1, mention(1, NOW)),
+            raw(2, mention(2, NOW + timedelta(minutes=1))),
+        ],
         now=NOW.timestamp(),
     )
     assert outcome.counted == 3
@@ -126,7 +130,9 @@ def test_redeliveries_after_a_restart_are_already_counted_not_late():
     stage.process(batch, now=NOW.timestamp())
     stage.states.checkpoint()
     restarted, registry = new_stage(table=table)
-    outcome = restarted.process(batch + [raw(11, mention(11, NOW + timedelta(minutes=2, seconds=1)))], now=NOW.timestamp())
+    outcome = restarted.process(
+        batch + [raw(11, mention(11, NOW + timedelta(minutes=2, seconds=1)))], now=NOW.timestamp()
+    )
     assert (outcome.counted, outcome.redelivered, outcome.dead_letters) == (1, 11, [])
     assert restarted.unverified == {"acme"}  # its outbox is read back before it is published
     assert registry.get_sample_value("badbuzz_duplicate_mentions_total", {"brand": "acme"}) == 11
