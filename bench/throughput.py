@@ -36,7 +36,7 @@ from kafka import KafkaConsumer
 from streams.broker import EmbeddedBroker, ensure_topics, free_port
 from streams.config import Settings
 from streams.feed import MentionProducer
-from streams.processes import WorkerProcess
+from streams.processes import WorkerProcess, spawn, stop
 from streams.records import Mention, WindowCount
 from streams.simulator import Brand, MentionSimulator
 from streams.topics import MENTIONS, WINDOW_COUNTS, all_topics, partition_of
@@ -214,16 +214,21 @@ async def aiokafka_rate(servers: list[str], total: int) -> float:
 
 def faust_count_rate(env: dict[str, str], total: int, batch_size: int) -> float:
     """A count-only Faust agent in its own process, timed from its first event to its last."""
-    out = subprocess.run(
+    child = spawn(
         [sys.executable, __file__, "--faust-count", str(total), "--batch-size", str(batch_size)],
         env={**env, "BADBUZZ_DATA_DIR": tempfile.mkdtemp(prefix="badbuzz-bench-faust-")},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
     )
-    rates = re.findall(r"RATE ([0-9.]+)", out.stdout)
+    try:
+        stdout, stderr = child.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        stop(child)
+        stdout, stderr = child.communicate()
+    rates = re.findall(r"RATE ([0-9.]+)", stdout)
     if not rates:
-        raise SystemExit(f"the count-only Faust agent did not finish:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        raise SystemExit(f"the count-only Faust agent did not finish:\n{stdout[-3000:]}\n{stderr[-3000:]}")
     return float(rates[-1])
 
 

@@ -167,6 +167,30 @@ class IngestStage:
     # The hot path (runs in an executor thread; the caller serialises calls)
 
     def process(self, batch: Sequence[Raw], now: float) -> BatchOutcome:
+        """Every message of ``batch`` counted, forwarded or dead-lettered; none can make the batch fail.
+
+        Should the batch fail anyway (a bug outside the steps guarded one mention at a time),
+        it is taken again message by message: what was counted before the failure is
+        recognised by its offset, the message that fails alone is dead-lettered.
+        """
+        try:
+            return self._process(batch, now)
+        except Exception:  # noqa: BLE001
+            log.exception("A batch of %d failed; processing it message by message", len(batch))
+        outcome = BatchOutcome()
+        for raw in batch:
+            try:
+                single = self._process([raw], now)
+            except Exception as error:  # noqa: BLE001
+                self._reject(raw, _processing_error(error), outcome)
+                continue
+            outcome.dead_letters += single.dead_letters
+            outcome.forwards += single.forwards
+            outcome.counted += single.counted
+            outcome.redelivered += single.redelivered
+        return outcome
+
+    def _process(self, batch: Sequence[Raw], now: float) -> BatchOutcome:
         outcome = BatchOutcome()
         valid = [v for v in (self._decode(raw, now, outcome) for raw in batch) if v is not None]
         self._enrich(valid, outcome)
@@ -193,7 +217,7 @@ class IngestStage:
                 # Not on its brand's partition: counting it here would split the brand's state.
                 outcome.forwards.append((brand, raw.value))
                 return None
-            state = self.state_of(brand)
+            state = self.state_of(brand, now)
             if raw.offset <= state.offset:
                 # Applied before a restart: already in the windows (or already dead-lettered).
                 outcome.redelivered += 1
@@ -223,7 +247,7 @@ class IngestStage:
             item.enriched = mention
 
     def _count(self, brand: str, items: list[_Valid], now: float, outcome: BatchOutcome) -> None:
-        state = self.state_of(brand)
+        state = self.state_of(brand, now)
         mentions = self._corrected(brand, [item.enriched for item in items])
         verdicts = self._judge(state.judge, mentions)
         counted = []
@@ -282,7 +306,7 @@ class IngestStage:
 
     # State
 
-    def state_of(self, brand: str) -> BrandState:
+    def state_of(self, brand: str, now: float) -> BrandState:
         state = self.states.live(brand)
         if state is not None:
             return state
@@ -294,7 +318,11 @@ class IngestStage:
             state = self.new_state(brand)
             self.states.put(brand, state)
             return state
-        # Restored from the changelog: what it knew published bounds what must be read back.
+        # Restored from the changelog. The time the worker was down is no silence of the brand's:
+        # its mentions of that time wait in the topic, and must not find their windows closed.
+        if state.windows.stream_time_wall is not None:
+            state.windows.stream_time_wall = now
+        # What it knew published bounds what must be read back.
         partition = self.partition_of(brand)
         self.published_through[partition] = max(self.published_through.get(partition, -1), state.published_through)
         if state.outbox:
@@ -308,7 +336,7 @@ class IngestStage:
     def close_quiet(self, brands: Iterable[str], now: float) -> None:
         """Close the windows of brands gone quiet: their zeros matter to the baseline."""
         for brand in brands:
-            state = self.state_of(brand)
+            state = self.state_of(brand, now)
             closed = state.windows.close(now=now)
             if closed:
                 state.outbox.extend(closed)

@@ -13,6 +13,7 @@ is running more workers, up to the partition count.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from kafka.partitioner import murmur2
 
@@ -69,6 +70,8 @@ def notifications_for(receiver: str):
     return _topic(notifications_topic(receiver))
 
 
+#: Brands and receivers seen recently: hashing each mention's key again costs more than the lookup.
+@lru_cache(maxsize=65_536)
 def partition_of(key: str) -> int:
     """The partition Kafka's default partitioner (murmur2, as in the Java client) gives ``key``."""
     return (murmur2(key.encode()) & 0x7FFFFFFF) % settings.partitions

@@ -52,6 +52,7 @@ class IngestRunner:
         self.lock = asyncio.Lock()
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="ingest")
         self.held: list = []
+        self.pending: asyncio.Future | None = None
         self.stream = None
         self.last_checkpoint = time.monotonic()
 
@@ -68,18 +69,28 @@ class IngestRunner:
             message = event.message
             batch.append(Raw(message.topic, message.partition, message.offset, message.key, event.value))
         async with self.lock:
+            await self._settle()
             self.held.extend(events)
-            outcome = await self._in_executor(self.stage.process, batch, time.time())
-            for letter in outcome.dead_letters:
-                await topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
-            for brand, raw in outcome.forwards:
-                await topics.mentions.send(key=brand.encode(), value=raw, partition=self.stage.partition_of(brand))
+            # The thread works on this batch while Faust gathers the next one.
+            self.pending = asyncio.ensure_future(self._in_executor(self.stage.process, batch, time.time()))
             if time.monotonic() - self.last_checkpoint >= self.checkpoint_seconds:
                 await self._checkpoint()
+
+    async def _settle(self) -> None:
+        """Wait for the batch in the thread, then send what it left: dead letters, forwards."""
+        if self.pending is None:
+            return
+        pending, self.pending = self.pending, None
+        outcome = await pending
+        for letter in outcome.dead_letters:
+            await topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
+        for brand, raw in outcome.forwards:
+            await topics.mentions.send(key=brand.encode(), value=raw, partition=self.stage.partition_of(brand))
 
     async def on_tick(self, brands: list[str]) -> None:
         """Close quiet brands' windows and checkpoint what waits, even while no mention comes."""
         async with self.lock:
+            await self._settle()
             await self._in_executor(self.stage.close_quiet, brands, time.time())
             if self.held or self.table.dirty or self.stage.outboxes():
                 await self._checkpoint()
@@ -91,10 +102,12 @@ class IngestRunner:
                 await self._checkpoint()
             except Exception:  # noqa: BLE001  (whatever was not saved is replayed from the commits)
                 log.warning("Checkpoint before the rebalance failed", exc_info=True)
+            self.pending = None
             self.held.clear()
             self.stage.forget()
 
     async def _checkpoint(self) -> None:
+        await self._settle()
         held, self.held = self.held, []
         self.stage.stamp()
         encoded = await self._in_executor(self.table.encode_dirty)

@@ -149,3 +149,15 @@ def test_bad_bytes_keep_their_reasons():
     stage, _ = new_stage()
     outcome = stage.process([raw(0, b"{nope"), raw(1, b"\xff\xfe"), raw(2, b'{"id": 1}')], now=NOW.timestamp())
     assert reasons(outcome) == ["invalid_json", "invalid_utf8", "invalid_schema"]
+
+
+def test_the_time_a_worker_was_down_is_no_silence_of_its_brands():
+    table: dict = {}
+    stage, _ = new_stage(table=table)
+    stage.process([raw(0, mention(0, NOW))], now=NOW.timestamp())
+    stage.states.checkpoint()
+    restarted, _ = new_stage(table=table)
+    back = NOW.timestamp() + 120  # two minutes down: the brand's mentions of that time wait in the topic
+    restarted.close_quiet(["acme"], now=back)
+    outcome = restarted.process([raw(1, mention(1, NOW + timedelta(seconds=30)))], now=back)
+    assert (outcome.counted, outcome.dead_letters) == (1, [])
