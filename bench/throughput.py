@@ -126,8 +126,8 @@ def mentions_for(scenario: Scenario, base: list[Mention]) -> list[Mention]:
 
 
 def closers(mentions: list[Mention]) -> list[Mention]:
-    """One mention an hour later per brand moves its event time on, so its last windows close."""
-    later = mentions[-1].created_at + timedelta(hours=1)
+    """One mention two minutes later per brand moves its event time on, so its last windows close."""
+    later = mentions[-1].created_at + timedelta(minutes=2)
     first_of = {m.brand: m for m in reversed(mentions)}
     return [m.model_copy(update={"id": f"closer:{brand}", "created_at": later}) for brand, m in first_of.items()]
 

@@ -53,6 +53,9 @@ class IngestRunner:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="ingest")
         self.held: list = []
         self.pending: asyncio.Future | None = None
+        self.pending_positions: dict[int, int] = {}
+        #: partition → the last offset of it processed: a partition behind its end is no quiet one.
+        self.positions: dict[int, int] = {}
         self.stream = None
         self.last_checkpoint = time.monotonic()
 
@@ -73,6 +76,7 @@ class IngestRunner:
             self.held.extend(events)
             # The thread works on this batch while Faust gathers the next one.
             self.pending = asyncio.ensure_future(self._in_executor(self.stage.process, batch, time.time()))
+            self.pending_positions = {raw.partition: raw.offset for raw in batch}
             if time.monotonic() - self.last_checkpoint >= self.checkpoint_seconds:
                 await self._checkpoint()
 
@@ -82,6 +86,8 @@ class IngestRunner:
             return
         pending, self.pending = self.pending, None
         outcome = await pending
+        for partition, offset in self.pending_positions.items():
+            self.positions[partition] = max(self.positions.get(partition, -1), offset)
         for letter in outcome.dead_letters:
             await topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
         for brand, raw in outcome.forwards:
@@ -103,6 +109,7 @@ class IngestRunner:
             except Exception:  # noqa: BLE001  (whatever was not saved is replayed from the commits)
                 log.warning("Checkpoint before the rebalance failed", exc_info=True)
             self.pending = None
+            self.positions.clear()
             self.held.clear()
             self.stage.forget()
 
@@ -181,11 +188,28 @@ def install(
         async for events in stream.take_events(batch_size, within=batch_seconds):
             await runner.on_batch(stream, events)
 
+    async def caught_up(tp) -> bool:
+        """Whether the worker has processed its partition to the end: only then is a brand without
+        mentions quiet. Behind it, the brand's mentions wait in the topic, and closing its windows
+        on the wall clock would make them too old."""
+        highwater = app.consumer.highwater(tp)
+        if highwater is None:
+            return True
+        processed = runner.positions.get(tp.partition)
+        if processed is not None:
+            return processed + 1 >= highwater
+        position = await app.consumer.position(tp)
+        return position is not None and position >= highwater
+
     @app.timer(interval=tick_seconds, name="badbuzz.ingest.tick")
     async def tick() -> None:
         if app.rebalancing or app.in_recovery:
             return
-        owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.MENTIONS}
+        owned = {
+            tp.partition
+            for tp in app.assignor.assigned_actives()
+            if tp.topic == topics.MENTIONS and await caught_up(tp)
+        }
         known = set(runner.table.keys()) | {brand for brand, _ in runner.table.live_items()}
         await runner.on_tick(sorted(b for b in known if runner.stage.partition_of(b) in owned))
 
