@@ -24,6 +24,9 @@ app = faust.App(
     topic_replication_factor=settings.replication_factor,
     consumer_auto_offset_reset="earliest",
     producer_max_batch_size=settings.producer_max_batch_size,
+    # The ingest stage takes batches of ``batch_size``: fetch and buffer enough to fill them.
+    broker_max_poll_records=2 * settings.batch_size,
+    stream_buffer_maxsize=4 * settings.batch_size,
     producer_max_request_size=MAX_RECORD_BYTES,
     broker_session_timeout=settings.broker_session_timeout,
     broker_heartbeat_interval=settings.broker_heartbeat_interval,

@@ -41,12 +41,14 @@ def worker(
     """Run a stream worker (as many as the topics have partitions share the work)."""
     from faust.worker import Worker
 
-    from streams import topics, views  # noqa: F401  (views: the worker's web pages)
-    from streams.agents import app, notifiers
+    from streams import topics, views  # views: the worker's web pages and its metrics
+    from streams.app import app
     from streams.broker import ensure_topics
     from streams.config import get_settings
+    from streams.pipeline import build
 
-    ensure_topics(get_settings(), topics.all_topics(notifiers))
+    pipeline = build(views.metrics)
+    ensure_topics(get_settings(), topics.all_topics(pipeline.notifiers))
     # Incidents print on stdout: Faust must not turn it into log lines.
     Worker(app, loglevel=loglevel, quiet=quiet, redirect_stdouts=False).execute_from_commandline()
 

@@ -108,8 +108,23 @@ class Settings(BaseSettings):
     authenticity: AuthenticitySettings = Field(
         AuthenticitySettings(), description="Copy detection and bot rules (YAML, or BADBUZZ_AUTHENTICITY__…)."
     )
-    judge_checkpoint_seconds: float = Field(
-        30.0, gt=0, description="BADBUZZ_JUDGE_CHECKPOINT_SECONDS: how often repost, copy and bot memory is saved."
+    checkpoint_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="BADBUZZ_CHECKPOINT_SECONDS: how often the ingest stage saves its brands' windows and judges; "
+        "offsets are committed only up to what a checkpoint holds, so a crash replays at most this much.",
+    )
+    max_clock_skew_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="BADBUZZ_MAX_CLOCK_SKEW_SECONDS: mentions dated further ahead of the worker's clock are "
+        "dead-lettered as 'from_the_future' (collectors' clocks drift; more is a bug upstream).",
+    )
+    max_gap_windows: int = Field(
+        1440,
+        ge=1,
+        description="BADBUZZ_MAX_GAP_WINDOWS: most empty windows a brand emits in a row, and how far behind its "
+        "event time (in windows) a mention may be before it is 'too_old'.",
     )
 
     # Windows

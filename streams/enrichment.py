@@ -36,10 +36,11 @@ class Enricher:
         texts = [mention.text for mention in mentions]
         languages = self.languages.detect(texts, [mention.language for mention in mentions])
         probabilities = self.scorer.predict_proba(texts, languages)
-        # The mentions were validated a moment ago: validating them again would only cost time.
+        # The mentions were validated a moment ago: validating them again would only cost time
+        # (and ``dict(model)`` looks for a ``keys`` attribute first, which costs a failed lookup).
         return [
             EnrichedMention.model_construct(
-                **dict(mention),
+                **mention.__dict__,
                 detected_language=language,
                 sentiment_probs=(float(p[0]), float(p[1]), float(p[2])),
                 reach=self.reach.weight(mention),

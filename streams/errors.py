@@ -21,6 +21,12 @@ class RejectReason(StrEnum):
     INVALID_JSON = "invalid_json"
     INVALID_SCHEMA = "invalid_schema"
     UNKNOWN_BRAND = "unknown_brand"
+    #: Older than the brand's open windows: its window was closed and published already.
+    TOO_OLD = "too_old"
+    #: Dated further ahead of the worker's clock than the allowed skew.
+    FROM_THE_FUTURE = "from_the_future"
+    #: Valid, but processing it raised; the detail names the exception.
+    PROCESSING_ERROR = "processing_error"
 
 
 class InvalidMention(BadbuzzError):

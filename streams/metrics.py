@@ -21,6 +21,7 @@ its stale values instead of showing them for ever beside the new owner's.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from enum import StrEnum
 
@@ -265,6 +266,24 @@ class Metrics:
         ``kind`` defaults to the collector's repost flag; a suspected bot's mention is ``"bot"``
         whatever its kind.
         """
+        self.count_mentions([(mention, kind, suspected_bot)], now=now)
+
+    def count_mentions(self, counted: Iterable[tuple[Mention, Kind | MentionKind | None, bool]], *, now: float) -> None:
+        """A batch of accepted mentions as (mention, kind, suspected bot): one increment per series."""
+        tally: defaultdict[tuple[str, ...], int] = defaultdict(int)
+        observe = self.event_lag.observe
+        for mention, kind, suspected_bot in counted:
+            tally[self._mention_labels(mention, kind, suspected_bot)] += 1
+            observe(max(0.0, now - mention.created_at.timestamp()))
+        for labels, n in tally.items():
+            series = self._mention_series.get(labels)
+            if series is None:
+                series = self._mention_series[labels] = self.mentions.labels(*labels)
+            series.inc(n)
+
+    def _mention_labels(
+        self, mention: Mention, kind: Kind | MentionKind | None, suspected_bot: bool
+    ) -> tuple[str, ...]:
         if isinstance(mention, EnrichedMention):
             language = mention.detected_language
             probs = mention.sentiment_probs
@@ -278,18 +297,13 @@ class Metrics:
             kind_label = MentionKind(kind)
         else:
             kind_label = MentionKind.REPOST if mention.is_repost else MentionKind.ORIGINAL
-        labels = (
+        return (
             self.brand_label(mention.brand),
             sentiment,
             self.language_label(language),
             mention.platform,
             kind_label,
         )
-        series = self._mention_series.get(labels)
-        if series is None:
-            series = self._mention_series[labels] = self.mentions.labels(*labels)
-        series.inc()
-        self.event_lag.observe(max(0.0, now - mention.created_at.timestamp()))
 
     def dead_letter(self, reason: RejectReason) -> None:
         self.dead_letters.labels(reason=reason).inc()

@@ -6,16 +6,13 @@ collectors that feed the pipeline; the others are badbuzz's own.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
 
 from detectors.sentiment import LABELS, Sentiment
 
-#: Collectors' clocks drift; a mention dated further ahead than this is a bug upstream,
-#: and accepting it would push the brand's event time into the future.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_TEXT_CHARS = 20_000
 SAMPLE_TEXT_CHARS = 280
 
@@ -61,13 +58,6 @@ class Mention(BaseModel):
     created_at: AwareDatetime = Field(strict=True)
     is_repost: bool = Field(False, strict=True)
     is_reply: bool = Field(False, strict=True)
-
-    @field_validator("created_at")
-    @classmethod
-    def _not_in_the_future(cls, value: datetime) -> datetime:
-        if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
-            raise ValueError(f"is more than {MAX_CLOCK_SKEW} in the future")
-        return value
 
 
 class Kind(StrEnum):

@@ -1,67 +1,77 @@
-"""The worker's state, kept in tables backed by changelog topics so a restart picks it up.
+"""The worker's tables: declarations only, each a :class:`~streams.state.StateTable` with its codec.
 
-Tables are keyed like their source topic and use Kafka's partitioner, so a key's
-changelog partition is its source partition even when an agent updates the
-table once per batch rather than inside each event.
+Each is backed by a changelog topic so a restart picks it up. Tables are keyed like
+their source topic and use Kafka's partitioner, so a key's changelog partition is
+its source partition even when a stage writes them outside any event (a checkpoint).
 """
 
 from __future__ import annotations
 
-import json
-import pickle
-from collections.abc import Callable, Iterator
-from typing import Any
-
-from streams.app import MAX_RECORD_BYTES, app
-
-
-class StateTable:
-    """A Faust table with text keys and JSON (or pickled) values, stored as raw bytes.
-
-    Raw keys hash like the source topics' keys, which Kafka's default partitioner
-    hashes as the brand's bytes.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        dumps: Callable[[Any], bytes] = lambda value: json.dumps(value).encode(),
-        loads: Callable[[bytes], Any] = json.loads,
-    ) -> None:
-        self.table = app.Table(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            use_partitioner=True,
-            extra_topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)},
-        )
-        self._dumps = dumps
-        self._loads = loads
-
-    def get(self, key: str) -> Any | None:
-        raw = self.table.get(key.encode())
-        return None if raw is None else self._loads(raw)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.table[key.encode()] = self._dumps(value)
-
-    def keys(self) -> Iterator[str]:
-        return (key.decode() for key in list(self.table.keys()))
+from alerts.delivery import Receipt
+from alerts.dispatch import BrandDispatch
+from alerts.frequency_cap import CapState
+from alerts.incidents import IncidentState
+from detectors.authenticity import Authenticity
+from streams.app import MAX_RECORD_BYTES, app, settings
+from streams.console.journal import Record
+from streams.ingest import BrandState, BrandStateCodec
+from streams.state import ModelCodec, PickleCodec, StateTable
+from streams.windows import BrandWindows
 
 
-#: brand → :meth:`streams.windows.BrandWindows.state`
-brand_windows = StateTable("brand-windows")
-#: brand → :meth:`detectors.authenticity.Authenticity.state`, checkpointed (see :mod:`streams.judges`)
-brand_judges = StateTable("brand-judges")
+def _table(name: str):
+    return app.Table(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        use_partitioner=True,
+        extra_topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)},
+    )
+
+
+def brand_windows(brand: str, state: dict | None = None) -> BrandWindows:
+    return BrandWindows.from_state(
+        brand,
+        state,
+        window_seconds=settings.window_seconds,
+        lateness_seconds=settings.lateness_seconds,
+        max_gap_windows=settings.max_gap_windows,
+    )
+
+
+def new_brand_state(brand: str) -> BrandState:
+    return BrandState(windows=brand_windows(brand), judge=Authenticity(settings.authenticity))
+
+
+#: brand → :class:`streams.ingest.BrandState`: windows and judge, checkpointed by the ingest stage.
+brand_states: StateTable[BrandState] = StateTable(
+    _table("brand-states"), BrandStateCodec(brand_windows, settings.authenticity)
+)
 #: brand → :class:`detectors.sentiment.feedback.BrandCorrection`, pickled: what relabels taught.
-sentiment_corrections = StateTable("sentiment-corrections", dumps=pickle.dumps, loads=pickle.loads)
+sentiment_corrections = StateTable(_table("sentiment-corrections"), PickleCodec())
 #: brand → :class:`detectors.brand.BrandWatch`, pickled: river detectors pickle, by river's design.
-brand_watches = StateTable("brand-watches", dumps=pickle.dumps, loads=pickle.loads)
+brand_watches = StateTable(_table("brand-watches"), PickleCodec())
 #: brand → {signal: :class:`alerts.incidents.IncidentState`}
-incident_states = StateTable("incident-states")
+incident_states: StateTable[dict[str, IncidentState]] = StateTable(
+    _table("incident-states"), ModelCodec(dict[str, IncidentState])
+)
 #: brand → :class:`alerts.dispatch.BrandDispatch`
-dispatch_states = StateTable("dispatch-states")
+dispatch_states: StateTable[BrandDispatch] = StateTable(_table("dispatch-states"), ModelCodec(BrandDispatch))
 #: receiver → :class:`alerts.frequency_cap.CapState`
-cap_states = StateTable("cap-states")
+cap_states: StateTable[CapState] = StateTable(_table("cap-states"), ModelCodec(CapState))
 #: receiver|dedup key → :class:`alerts.delivery.Receipt`
-receipts = StateTable("receipts")
+receipts: StateTable[Receipt] = StateTable(_table("receipts"), ModelCodec(Receipt))
+#: brand → its recent incidents for the console (:mod:`streams.console.store`), most recently changed first
+console_incidents: StateTable[list[Record]] = StateTable(_table("console-incidents"), ModelCodec(list[Record]))
+
+#: Every table: a rebalance makes each forget the live objects of keys that may have moved.
+ALL = (
+    brand_states,
+    sentiment_corrections,
+    brand_watches,
+    incident_states,
+    dispatch_states,
+    cap_states,
+    receipts,
+    console_incidents,
+)

@@ -1,8 +1,9 @@
 """The topics, in the order a mention travels through them.
 
-Collectors may key raw mentions as they like; accepted mentions (validated and
-enriched) are re-keyed by brand. Every topic from there on is keyed so that what
-must be handled together lands on one partition: accepted mentions, relabels,
+Raw mentions are keyed by brand at the source (the mention contract): a brand's
+mentions land on one partition, whose worker keeps the brand's windows. A mention
+keyed otherwise is forwarded once to its brand's partition. Every topic is keyed so
+that what must be handled together lands on one partition: mentions, relabels,
 window counts, incidents and people's feedback by brand (inhibition compares a
 brand's incidents), outbound notifications by receiver (frequency caps are per
 receiver), each receiver's notifications by receiver and dedup key. Scaling out
@@ -12,6 +13,7 @@ is running more workers, up to the partition count.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from kafka.partitioner import murmur2
 
@@ -20,7 +22,6 @@ from streams.app import app, settings
 #: Every badbuzz topic's name starts so; the tables' changelogs are named after the app instead.
 PREFIX = "badbuzz."
 MENTIONS = "badbuzz.mentions"
-ACCEPTED = "badbuzz.mentions.accepted"
 DEAD_LETTERS = "badbuzz.mentions.dead-letter"
 RELABELS = "badbuzz.relabels"
 WINDOW_COUNTS = "badbuzz.window-counts"
@@ -38,7 +39,7 @@ def notifications_topic(receiver: str) -> str:
 
 def all_topics(receivers: Iterable[str]) -> tuple[str, ...]:
     """Every topic the pipeline reads or writes with ``receivers`` configured."""
-    fixed = (MENTIONS, ACCEPTED, DEAD_LETTERS, RELABELS, WINDOW_COUNTS, INCIDENTS, FEEDBACK, OUTBOUND, UNDELIVERABLE)
+    fixed = (MENTIONS, DEAD_LETTERS, RELABELS, WINDOW_COUNTS, INCIDENTS, FEEDBACK, OUTBOUND, UNDELIVERABLE)
     return fixed + tuple(notifications_topic(receiver) for receiver in receivers)
 
 
@@ -56,7 +57,6 @@ def _topic(name: str):
 
 
 mentions = _topic(MENTIONS)
-accepted = _topic(ACCEPTED)
 dead_letters = _topic(DEAD_LETTERS)
 relabels = _topic(RELABELS)
 window_counts = _topic(WINDOW_COUNTS)
@@ -70,6 +70,8 @@ def notifications_for(receiver: str):
     return _topic(notifications_topic(receiver))
 
 
+#: Brands and receivers seen recently: hashing each mention's key again costs more than the lookup.
+@lru_cache(maxsize=65_536)
 def partition_of(key: str) -> int:
     """The partition Kafka's default partitioner (murmur2, as in the Java client) gives ``key``."""
     return (murmur2(key.encode()) & 0x7FFFFFFF) % settings.partitions

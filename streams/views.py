@@ -49,8 +49,8 @@ LAG_SAMPLE_SECONDS = 5.0
 
 
 def brand_owned(brand: str) -> bool:
-    """Whether this worker owns the brand's partition: brands are keys of accepted mentions."""
-    owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.ACCEPTED}
+    """Whether this worker owns the brand's partition: brands are keys of mentions."""
+    owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topics.MENTIONS}
     return topics.partition_of(brand) in owned
 
 

@@ -6,12 +6,17 @@ brand is silent its event time advances with the wall clock, so a quiet brand
 still closes its windows (as zeros) and a replay of old mentions, whose event
 time is far behind the wall clock, is windowed exactly as it happened.
 
-The state is a plain JSON dict so that it lives in a Faust table and comes back
-after a restart. It is rewritten after every batch, so what it keeps per mention
-must stay small even when a crisis brings hundreds of thousands of mentions into
-one window: ids and authors are kept as packed 8-byte fingerprints (exact counts,
-about 22 bytes a mention in all), the per-author and per-term details only for the
-most frequent ones.
+Event time is bounded: a mention for a window already closed is refused as too old
+(and counted in the next window's ``late``), and however far apart a brand's
+mentions are in time, closing emits at most ``max_gap_windows`` empty windows in a
+row: one mention dated 1970 cannot make a worker walk through fifty years of minutes.
+
+The windows live in memory in the ingest stage; their state, a plain JSON dict, is
+checkpointed to a changelog so that it comes back after a restart. What it keeps
+per mention stays small even when a crisis brings hundreds of thousands of mentions
+into one window: ids and authors are kept as packed 8-byte fingerprints (exact
+counts, about 22 bytes a mention in all), the per-author and per-term details only
+for the most frequent ones.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from operator import itemgetter
 from typing import Any
 
@@ -42,6 +48,16 @@ TOP_TERMS = 40
 #: change who tops a window that has this many).
 KEPT_AUTHORS = 1_000
 KEPT_TERMS = 1_000
+#: Empty windows emitted in a row at most, by default: a day of one-minute windows.
+MAX_GAP_WINDOWS = 1_440
+
+
+class Added(Enum):
+    """What became of a mention offered to a brand's windows."""
+
+    COUNTED = "counted"
+    DUPLICATE = "duplicate"
+    TOO_OLD = "too_old"
 
 
 def fingerprint(text: str) -> bytes:
@@ -96,15 +112,15 @@ class OpenWindow:
     terms: Counter[str] = field(default_factory=Counter)
     top_posts: list[SamplePost] = field(default_factory=list)
 
-    def add(self, mention: EnrichedMention, kind: Kind, suspected_bot: bool) -> None:
+    def add(self, mention: EnrichedMention, kind: Kind, suspected_bot: bool) -> Added:
         key = fingerprint(mention.id)
         if key in self.seen:
             self.duplicates += 1
-            return
+            return Added.DUPLICATE
         self.seen.add(key)
         if suspected_bot:
             self.suspected_bots += 1
-            return
+            return Added.COUNTED
         self.volume += 1
         sentiment = mention.sentiment
         self.negative += sentiment is Sentiment.NEGATIVE
@@ -125,12 +141,15 @@ class OpenWindow:
             # A repost repeats its original's words; counting them again would only echo.
             self.terms.update(terms_of(mention.text))
             _keep_frequent(self.terms, KEPT_TERMS)
-        self._consider(SamplePost.of(mention))
+        self._consider(mention, sentiment)
+        return Added.COUNTED
 
-    def _consider(self, post: SamplePost) -> None:
-        if len(self.top_posts) == TOP_POSTS and _post_rank(post) <= _post_rank(self.top_posts[-1]):
+    def _consider(self, mention: EnrichedMention, sentiment: Sentiment) -> None:
+        # Ranked before a post is made of it: most mentions never make the top.
+        rank = (sentiment == Sentiment.NEGATIVE, mention.reach)
+        if len(self.top_posts) == TOP_POSTS and rank <= _post_rank(self.top_posts[-1]):
             return
-        self.top_posts.append(post)
+        self.top_posts.append(SamplePost.of(mention))
         self.top_posts.sort(key=_post_rank, reverse=True)
         del self.top_posts[TOP_POSTS:]
 
@@ -220,16 +239,20 @@ class BrandWindows:
     ...                            created_at=datetime.fromtimestamp(second, timezone.utc),
     ...                            detected_language="en", sentiment_probs=(0.1, 0.8, 0.1), reach=1.0)
     >>> windows = BrandWindows("acme", window_seconds=60, lateness_seconds=10)
-    >>> for m in [mention("1", 0), mention("2", 30), mention("2", 30), mention("3", 75)]:
-    ...     windows.add(m, now=1000.0)
+    >>> offered = [mention("1", 0), mention("2", 30), mention("2", 30), mention("3", 75)]
+    >>> [windows.add(m, now=1000.0).value for m in offered]
+    ['counted', 'counted', 'duplicate', 'counted']
     >>> [(w.start.second, w.volume, w.duplicates, w.unique_authors) for w in windows.close(now=1000.0)]
     [(0, 2, 1, 1)]
     """
 
-    def __init__(self, brand: str, *, window_seconds: int, lateness_seconds: int) -> None:
+    def __init__(
+        self, brand: str, *, window_seconds: int, lateness_seconds: int, max_gap_windows: int = MAX_GAP_WINDOWS
+    ) -> None:
         self.brand = brand
         self.window_seconds = window_seconds
         self.lateness_seconds = lateness_seconds
+        self.max_gap_windows = max_gap_windows
         self.open: dict[int, OpenWindow] = {}
         self.next_close: int | None = None
         self.stream_time: float | None = None
@@ -238,17 +261,29 @@ class BrandWindows:
 
     def add(
         self, mention: EnrichedMention, *, now: float, kind: Kind = Kind.ORIGINAL, suspected_bot: bool = False
-    ) -> None:
-        """Count ``mention`` in its window; ``now`` is the wall clock, in epoch seconds."""
+    ) -> Added:
+        """Count ``mention`` in its window; ``now`` is the wall clock, in epoch seconds.
+
+        A mention for a window already closed, or older than the brand's event time by more
+        than ``max_gap_windows`` windows, is :attr:`Added.TOO_OLD`: counted nowhere but in
+        the next window's ``late``.
+        """
         created = mention.created_at.timestamp()
         start = int(created // self.window_seconds) * self.window_seconds
-        if self.next_close is not None and start < self.next_close:
+        if (self.next_close is not None and start < self.next_close) or (
+            self.stream_time is not None and created < self.stream_time - self.horizon_seconds
+        ):
             self.late += 1
-            return
-        self.open.setdefault(start, OpenWindow()).add(mention, kind, suspected_bot)
+            return Added.TOO_OLD
+        added = self.open.setdefault(start, OpenWindow()).add(mention, kind, suspected_bot)
         if self.stream_time is None or created > self.stream_time:
             self.stream_time = created
             self.stream_time_wall = now
+        return added
+
+    @property
+    def horizon_seconds(self) -> int:
+        return self.max_gap_windows * self.window_seconds
 
     def watermark(self, now: float) -> float | None:
         """Event time up to which the brand's windows are complete."""
@@ -267,12 +302,19 @@ class BrandWindows:
             self.next_close = min(self.open)
         closed = []
         while self.next_close + self.window_seconds <= watermark:
+            if self.next_close not in self.open:
+                self._skip_long_gap(watermark)
             start = self.next_close
             window = self.open.pop(start, None) or OpenWindow()
             closed.append(window.count(self.brand, start, self.window_seconds, self.late))
             self.late = 0
             self.next_close = start + self.window_seconds
         return closed
+
+    def _skip_long_gap(self, watermark: float) -> None:
+        """Past a gap longer than the horizon, go on ``max_gap_windows`` before what comes next."""
+        upcoming = min(self.open, default=int(watermark // self.window_seconds) * self.window_seconds)
+        self.next_close = max(self.next_close, upcoming - self.horizon_seconds)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -287,10 +329,18 @@ class BrandWindows:
 
     @classmethod
     def from_state(
-        cls, brand: str, state: dict[str, Any] | None, *, window_seconds: int, lateness_seconds: int
+        cls,
+        brand: str,
+        state: dict[str, Any] | None,
+        *,
+        window_seconds: int,
+        lateness_seconds: int,
+        max_gap_windows: int = MAX_GAP_WINDOWS,
     ) -> BrandWindows:
         """Rebuild from :meth:`state`; state kept under another window length or layout starts afresh."""
-        windows = cls(brand, window_seconds=window_seconds, lateness_seconds=lateness_seconds)
+        windows = cls(
+            brand, window_seconds=window_seconds, lateness_seconds=lateness_seconds, max_gap_windows=max_gap_windows
+        )
         if state and state.get("format") == STATE_FORMAT and state["window_seconds"] == window_seconds:
             windows.next_close = state["next_close"]
             windows.stream_time = state["stream_time"]

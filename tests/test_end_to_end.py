@@ -151,9 +151,10 @@ def test_window_counts_survive_a_worker_restart(broker, make_worker):
     producer.flush()
     read_topic(
         broker,
-        "badbuzz-brand-windows-changelog",
+        "badbuzz-brand-states-changelog",
         lambda rs: any(
-            json.loads(r.value)["open"].get(str(int(window.timestamp())), {}).get("counts", [0])[0] == 5 for r in rs
+            json.loads(r.value)["windows"]["open"].get(str(int(window.timestamp())), {}).get("counts", [0])[0] == 5
+            for r in rs
         ),
     )
     worker.stop()

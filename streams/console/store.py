@@ -14,34 +14,29 @@ from pydantic import ValidationError
 from alerts.incidents import IncidentEvent
 from detectors.brand import BrandWatch
 from streams import topics
-from streams.app import app
 from streams.console.journal import Record, remember
-from streams.tables import StateTable, brand_watches
+from streams.tables import brand_watches, console_incidents
 
 log = logging.getLogger(__name__)
 
-#: brand → [:class:`~streams.console.journal.Record`], most recently changed first
-console_incidents = StateTable("console-incidents")
 
-
-@app.agent(topics.incidents)
-async def keep_incidents(stream):
-    """Remember each incident change for the console (the route agent reads the same topic for the receivers)."""
-    async for event in stream.events():
-        try:
-            change = IncidentEvent.model_validate_json(event.value)
-        except ValidationError as error:
-            log.warning("console: an incident change it cannot read: %s", error)
-            continue
-        brand = change.incident.brand
-        at = datetime.fromtimestamp(event.message.timestamp, UTC)
-        console_incidents[brand] = [
-            record.model_dump(mode="json") for record in remember(records_of(brand), change, at)
-        ]
+def install(app) -> None:
+    @app.agent(topics.incidents, name="badbuzz.console")
+    async def keep_incidents(stream):
+        """Remember each incident change for the console (the route agent reads the same topic for the receivers)."""
+        async for event in stream.events():
+            try:
+                change = IncidentEvent.model_validate_json(event.value)
+            except ValidationError as error:
+                log.warning("console: an incident change it cannot read: %s", error)
+                continue
+            brand = change.incident.brand
+            at = datetime.fromtimestamp(event.message.timestamp, UTC)
+            console_incidents[brand] = remember(records_of(brand), change, at)
 
 
 def records_of(brand: str) -> list[Record]:
-    return [Record.model_validate(raw) for raw in console_incidents.get(brand) or []]
+    return list(console_incidents.get(brand) or [])
 
 
 def known_brands() -> list[str]:

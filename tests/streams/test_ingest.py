@@ -1,0 +1,163 @@
+"""The ingest stage's logic, driven batch by batch with plain dicts for tables (the worker's tests are end to end)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from detectors.authenticity import Authenticity
+from streams.config import Settings
+from streams.enrichment import Enricher
+from streams.ingest import BrandState, BrandStateCodec, IngestStage, Raw
+from streams.metrics import Metrics
+from streams.records import Author, Mention
+from streams.state import StateTable
+from streams.windows import BrandWindows
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+ENRICHER = Enricher.from_settings(Settings())
+
+
+def windows(brand: str, state: dict | None = None) -> BrandWindows:
+    return BrandWindows.from_state(brand, state, window_seconds=60, lateness_seconds=10, max_gap_windows=30)
+
+
+def new_stage(enricher=ENRICHER, table: dict | None = None) -> tuple[IngestStage, CollectorRegistry]:
+    registry = CollectorRegistry()
+    states = StateTable({} if table is None else table, BrandStateCodec(windows, Settings().authenticity))
+    stage = IngestStage(
+        enricher=enricher,
+        states=states,
+        new_state=lambda brand: BrandState(windows=windows(brand), judge=Authenticity()),
+        metrics=Metrics(registry, brands=("acme",), languages=("fr", "en")),
+        partition_of=lambda brand: 0,
+        max_message_bytes=65_536,
+        max_clock_skew_seconds=300,
+    )
+    return stage, registry
+
+
+def raw(offset: int, mention: Mention | bytes, key: bytes | None = b"acme") -> Raw:
+    value = mention if isinstance(mention, bytes) else mention.model_dump_json().encode()
+    return Raw("badbuzz.mentions", 0, offset, key, value)
+
+
+def mention(i: int, at: datetime, followers: int = 10) -> Mention:
+    return Mention(
+        id=f"x:{i}",
+        brand="acme",
+        platform="x",
+        author=Author(handle=f"a{i}", followers=followers),
+        text=f"Acme a encore perdu mon colis numéro {i}",
+        created_at=at,
+    )
+
+
+def reasons(outcome) -> list[str]:
+    return [letter.reason for letter in outcome.dead_letters]
+
+
+def test_a_batch_is_counted_and_its_closed_windows_wait_in_the_outbox():
+    stage, _ = new_stage()
+    batch = [raw(i, mention(i, NOW + timedelta(seconds=i))) for i in range(50)]
+    batch.append(raw(50, mention(50, NOW + timedelta(minutes=2))))
+    outcome = stage.process(batch, now=NOW.timestamp())
+    assert (outcome.counted, outcome.dead_letters) == (51, [])
+    ((brand, state),) = stage.outboxes()
+    assert [(w.start, w.volume + w.suspected_bots) for w in state.outbox] == [(NOW, 50)]
+    assert state.offset == 50
+
+
+def test_bounded_event_time_too_old_and_from_the_future_are_dead_lettered():
+    stage, registry = new_stage()
+    wall = time.time()
+    first = NOW + timedelta(minutes=5)
+    outcome = stage.process([raw(0, mention(0, first)), raw(1, mention(1, first + timedelta(minutes=2)))], now=wall)
+    assert outcome.counted == 2  # the first window is closed now
+    ahead = datetime.fromtimestamp(wall, UTC) + timedelta(hours=1)
+    outcome = stage.process([raw(2, mention(2, NOW)), raw(3, mention(3, ahead))], now=wall)
+    assert sorted(reasons(outcome)) == ["from_the_future", "too_old"]
+    assert registry.get_sample_value("badbuzz_dead_letters_total", {"reason": "from_the_future"}) == 1
+
+
+def test_a_1970_first_mention_opens_a_bounded_number_of_windows():
+    stage, _ = new_stage()
+    outcome = stage.process(
+        [
+            raw(0, mention(0, datetime(1970, 1, 2, tzinfo=UTC))),
+            raw(1, mention(1, NOW)),
+            raw(2, mention(2, NOW + timedelta(minutes=1))),
+        ],
+        now=NOW.timestamp(),
+    )
+    assert outcome.counted == 3
+    ((_, state),) = stage.outboxes()
+    assert len(state.outbox) <= 30 + 2
+    assert sum(w.volume + w.suspected_bots for w in state.outbox) == 1  # 1970's window; NOW's is still open
+
+
+def test_a_mention_that_makes_processing_raise_is_dead_lettered_alone():
+    class Fragile:
+        """The real enricher, failing on one text: the batch fails, then each mention is tried alone."""
+
+        def __init__(self):
+            self.scorer = ENRICHER.scorer
+
+        def enrich(self, mentions):
+            if any("poison" in m.text for m in mentions):
+                raise OverflowError("int too large to convert to float")
+            return ENRICHER.enrich(mentions)
+
+    stage, _ = new_stage(enricher=Fragile())
+    batch = [raw(i, mention(i, NOW + timedelta(seconds=i))) for i in range(5)]
+    poison = mention(9, NOW).model_copy(update={"text": "poison"})
+    batch.insert(2, raw(9, poison))
+    outcome = stage.process(batch, now=NOW.timestamp())
+    assert outcome.counted == 5
+    (letter,) = outcome.dead_letters
+    assert (letter.reason, letter.offset) == ("processing_error", 9)
+    assert letter.detail.startswith("OverflowError: ")
+
+
+def test_redeliveries_after_a_restart_are_already_counted_not_late():
+    table: dict = {}
+    stage, _ = new_stage(table=table)
+    batch = [raw(i, mention(i, NOW + timedelta(seconds=i))) for i in range(10)]
+    batch.append(raw(10, mention(10, NOW + timedelta(minutes=2))))
+    stage.process(batch, now=NOW.timestamp())
+    stage.states.checkpoint()
+    restarted, registry = new_stage(table=table)
+    outcome = restarted.process(
+        batch + [raw(11, mention(11, NOW + timedelta(minutes=2, seconds=1)))], now=NOW.timestamp()
+    )
+    assert (outcome.counted, outcome.redelivered, outcome.dead_letters) == (1, 11, [])
+    assert restarted.unverified == {"acme"}  # its outbox is read back before it is published
+    assert registry.get_sample_value("badbuzz_duplicate_mentions_total", {"brand": "acme"}) == 11
+
+
+@pytest.mark.parametrize("key", [None, b"someone-else"])
+def test_a_mention_keyed_otherwise_is_forwarded_to_its_brand(key):
+    stage, _ = new_stage()
+    outcome = stage.process([raw(0, mention(0, NOW), key=key)], now=NOW.timestamp())
+    assert (outcome.counted, outcome.forwards) == (0, [("acme", mention(0, NOW).model_dump_json().encode())])
+
+
+def test_bad_bytes_keep_their_reasons():
+    stage, _ = new_stage()
+    outcome = stage.process([raw(0, b"{nope"), raw(1, b"\xff\xfe"), raw(2, b'{"id": 1}')], now=NOW.timestamp())
+    assert reasons(outcome) == ["invalid_json", "invalid_utf8", "invalid_schema"]
+
+
+def test_the_time_a_worker_was_down_is_no_silence_of_its_brands():
+    table: dict = {}
+    stage, _ = new_stage(table=table)
+    stage.process([raw(0, mention(0, NOW))], now=NOW.timestamp())
+    stage.states.checkpoint()
+    restarted, _ = new_stage(table=table)
+    back = NOW.timestamp() + 120  # two minutes down: the brand's mentions of that time wait in the topic
+    restarted.close_quiet(["acme"], now=back)
+    outcome = restarted.process([raw(1, mention(1, NOW + timedelta(seconds=30)))], now=back)
+    assert (outcome.counted, outcome.dead_letters) == (1, [])
