@@ -22,6 +22,8 @@ FALSE_ALARMS_PER_WEEK = 0.2
 CORE_SIGMAS = 3.0
 #: Before any burst is seen, a burst goes this far (in log ratio) beyond the cut: ×1.6.
 PRIOR_BURST_SIZE = 0.5
+#: Running sums are summed afresh every this many windows.
+RESUM_EVERY = 1000
 #: Learnt values are clipped this many standard deviations above what was expected.
 CLIP_SIGMAS = 3.0
 #: A log ratio beyond this (×20) says "burst", not "how noisy the series is": it teaches the
@@ -34,10 +36,10 @@ def negative_binomial_upper_tail(observed: float, mean: float, dispersion: float
 
     Continuous in ``observed`` (sums of weights are counts too); Poisson when ``dispersion`` is 0.
 
-    >>> round(negative_binomial_upper_tail(20, mean=2, dispersion=0.0), 12)  # Poisson(2) reaching 20
-    5.8e-11
+    >>> f"{negative_binomial_upper_tail(20, mean=2, dispersion=0.0):.2g}"  # Poisson(2) reaching 20
+    '6.4e-14'
     >>> round(negative_binomial_upper_tail(20, mean=2, dispersion=0.5), 5)
-    0.00039
+    1e-05
     >>> negative_binomial_upper_tail(0, mean=2, dispersion=0.5)
     1.0
     """
@@ -121,7 +123,7 @@ class CountEvidence(AnomalyDetector):
     ...     detector.learn_one({"value": rng.randint(15, 25), "time": t0 + timedelta(minutes=5 * i)})
     >>> now = t0 + timedelta(days=4)
     >>> [round(detector.score_one({"value": value, "time": now}), 1) for value in (24, 60, 720)]
-    [0.0, 10.2, 245.9]
+    [0.1, 3.1, 5.2]
     >>> mean, dispersion = detector.expectation(now, seconds=60)  # the first minute of the next window
     >>> round(mean, 1), round(dispersion, 3)
     (4.0, 0.0)
@@ -153,11 +155,16 @@ class CountEvidence(AnomalyDetector):
         #: The last windows before this one (counts, and what was expected of them), newest last.
         self.recent_values: deque[float] = deque(maxlen=longest)
         self.recent_expected: deque[float] = deque(maxlen=longest)
+        #: Per span: the sums of those of its windows before this one.
+        self.value_sums = [0.0] * len(scales)
+        self.expected_sums = [0.0] * len(scales)
         #: Per span: the overdispersion of its sum, and decayed counts of windows, bursts and burst sizes.
         self.dispersions = [0.0] * len(scales)
         self.windows_seen = [0.0] * len(scales)
         self.bursts_seen = [0.0] * len(scales)
         self.burst_excess = [0.0] * len(scales)
+        #: Per span: the peak excess of the burst going on, ``None`` outside bursts.
+        self.episode_peaks: list[float | None] = [None] * len(scales)
         self.n_seen = 0
 
     @property
@@ -189,15 +196,7 @@ class CountEvidence(AnomalyDetector):
 
     def _sums(self, value: float, expected: float) -> list[tuple[float, float]]:
         """Per span, with this window included: the counts' sum and the expectations' sum."""
-        values, expectations = list(self.recent_values), list(self.recent_expected)
-        out = []
-        for span in self.spans:
-            k = min(span - 1, len(values))
-            if k == 0:
-                out.append((value, expected))
-            else:
-                out.append((value + math.fsum(values[-k:]), expected + math.fsum(expectations[-k:])))
-        return out
+        return [(value + v, expected + e) for v, e in zip(self.value_sums, self.expected_sums)]
 
     def evidence(self, x: dict) -> Evidence:
         """The most telling span for ``x`` and what it says; its ``score`` is :meth:`score_one`."""
@@ -242,8 +241,22 @@ class CountEvidence(AnomalyDetector):
         return self.evidence(x).score
 
     def _remember(self, value: float, expected: float) -> None:
+        for k, span in enumerate(self.spans):
+            if span > 1:
+                if len(self.recent_values) >= span - 1:
+                    self.value_sums[k] -= self.recent_values[1 - span]
+                    self.expected_sums[k] -= self.recent_expected[1 - span]
+                self.value_sums[k] += value
+                self.expected_sums[k] += expected
         self.recent_values.append(value)
         self.recent_expected.append(expected)
+        if self.n_seen % RESUM_EVERY == 0:
+            # Running sums drift with float rounding; now and then they are summed afresh.
+            values, expectations = list(self.recent_values), list(self.recent_expected)
+            for k, span in enumerate(self.spans):
+                if span > 1:
+                    self.value_sums[k] = math.fsum(values[1 - span :])
+                    self.expected_sums[k] = math.fsum(expectations[1 - span :])
 
     def observe_one(self, x: dict) -> None:
         """Move the sums past ``x`` without learning it as normal.
@@ -275,9 +288,17 @@ class CountEvidence(AnomalyDetector):
             self.windows_seen[k] = keep * self.windows_seen[k] + 1.0
             self.bursts_seen[k] *= keep
             self.burst_excess[k] *= keep
+            # A burst is counted once, when it starts, at the size of its peak: what the tail must say
+            # is how often a burst this large starts, since one burst opens one alert at most.
             if log_ratio > cut:
-                self.bursts_seen[k] += 1.0
-                self.burst_excess[k] += log_ratio - cut
+                if self.episode_peaks[k] is None:
+                    self.bursts_seen[k] += 1.0
+                    self.episode_peaks[k] = 0.0
+                peak = max(self.episode_peaks[k], log_ratio - cut)
+                self.burst_excess[k] += peak - self.episode_peaks[k]
+                self.episode_peaks[k] = peak
+            else:
+                self.episode_peaks[k] = None
         self._remember(value, expected)
         self.baseline.learn(min(value, expected + CLIP_SIGMAS * self.spread(expected)), time)
         self.n_seen += 1

@@ -64,8 +64,9 @@ class SeriesWatch:
     threshold
         The score from which a window opens an alert.
     min_value
-        Windows below this value (for proportions: below this numerator, ``value × n``) never
-        open an alert, whatever their score.
+        Windows below this value (for proportions: below this numerator, ``value × n``; for
+        detectors that say which span gives a rise away, its ``evidence(x)``: below this count
+        over that span) never open an alert, whatever their score.
     resolve_after
         Calm windows in a row that end an alert.
     stay_fraction
@@ -126,11 +127,17 @@ class SeriesWatch:
         x: dict = {"value": value, "time": time}
         if n is not None:
             x["n"] = n
-        score = self.detector.score_one(x)
         usual, low, high = self._usual(x)
+        if hasattr(self.detector, "evidence"):
+            # The floor is on the mentions of the span that gives the rise away: twenty mentions over
+            # two hours of a brand that gets one an hour pass it, though no single minute does.
+            evidence = self.detector.evidence(x)
+            score, size = evidence.score, evidence.observed
+        else:
+            score = self.detector.score_one(x)
+            # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
+            size = value * n if n is not None else value
         elevated = score >= self.stay_fraction * self.threshold
-        # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
-        size = value * n if n is not None else value
         abrupt = is_abrupt(value, usual, high, after_usual=self.previous_usual)
         self.previous_usual = value <= high
         severity = severity_of(score, self.threshold, abrupt=abrupt) if size >= self.min_value else None

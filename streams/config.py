@@ -127,8 +127,9 @@ class Settings(BaseSettings):
     min_count: float = Field(
         10,
         ge=0,
-        description="BADBUZZ_MIN_COUNT: windows with fewer mentions (for the negative share: fewer negative "
-        "mentions) never open an incident.",
+        description="BADBUZZ_MIN_COUNT: a rise counting fewer mentions over the span that shows it (the window, "
+        "or the last half hour, two or six hours; for the negative share: fewer negative mentions in the window) "
+        "never opens an incident.",
     )
     alert_signals: Annotated[tuple[Signal, ...], NoDecode] = Field(
         (Signal.NEGATIVE_VOLUME, Signal.NEGATIVE_SHARE, Signal.NEGATIVE_REACH),
