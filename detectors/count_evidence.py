@@ -9,19 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from river.base import AnomalyDetector
-from scipy.special import betainc, gammainc
+from scipy.special import betainc, gammainc, gammaln
 
-from detectors.seasonal import DAY, HOUR, SeasonalBaseline, decay_rate, warm_rate
-from detectors.tails import surprise
+from detectors.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
 
 #: What a silent series is still expected to get: one mention an hour, whatever the window.
 FLOOR_PER_HOUR = 1.0
 #: What a window at the shipped threshold is: this many windows a week would be as rare under the model.
 FALSE_ALARMS_PER_WEEK = 0.2
-#: A span's sum this many of its standard deviations (on the log scale) above expected is a burst.
-CORE_SIGMAS = 3.0
-#: Before any burst is seen, a burst goes this far (in log ratio) beyond the cut: ×1.6.
-PRIOR_BURST_SIZE = 0.5
+#: The tail is calibrated at this surprise: a span's sum one-in-a-thousand under the model must start
+#: (rise past it from below) in at most one window in a thousand of this series.
+CALIBRATION_SURPRISE = 3.0
+#: How much one such start widens the dispersion (on the log scale); the calm windows between
+#: starts narrow it back, so that starts settle at the calibrated rate.
+TAIL_STEP = 0.1
 #: Running sums are summed afresh every this many windows.
 RESUM_EVERY = 1000
 #: Learnt values are clipped this many standard deviations above what was expected.
@@ -53,6 +54,32 @@ def negative_binomial_upper_tail(observed: float, mean: float, dispersion: float
     size = 1.0 / dispersion
     # P(NB >= k) = I_{1-p}(k, size), with p = size / (size + mean) the success probability.
     return float(betainc(observed, size, mean / (size + mean)))
+
+
+def negative_binomial_surprise(observed: float, mean: float, dispersion: float) -> float:
+    """``-log10`` of :func:`negative_binomial_upper_tail`, without a ceiling where it underflows.
+
+    Past about 300 the tail is below what a float holds; the probability of the value itself,
+    a lower bound of the tail within a small factor, keeps the evidence growing.
+
+    >>> [round(negative_binomial_surprise(k * 80, mean=80, dispersion=0.01)) for k in (3, 10, 36)]
+    [31, 218, 1304]
+    """
+    tail = negative_binomial_upper_tail(observed, mean, dispersion)
+    if tail > 1e-300:
+        return max(0.0, -math.log10(tail))
+    if dispersion <= 1e-9:
+        log_mass = observed * math.log(mean) - mean - gammaln(observed + 1.0)
+    else:
+        size = 1.0 / dispersion
+        log_mass = (
+            gammaln(observed + size)
+            - gammaln(size)
+            - gammaln(observed + 1.0)
+            + size * math.log(size / (size + mean))
+            + observed * math.log(mean / (size + mean))
+        )
+    return float(-log_mass / math.log(10.0))
 
 
 def _log_ratio(observed: float, mean: float) -> float:
@@ -133,12 +160,11 @@ class CountEvidence(AnomalyDetector):
         self,
         window_seconds: float = 60.0,
         warm_up: float = DAY,
-        level_half_life: float = 12 * HOUR,
+        level_half_life: float = DAY,
         season_half_life: float = 3 * HOUR,
         dispersion_half_life: float = 7 * DAY,
         scales: Sequence[float] = (0.0, 0.5 * HOUR, 2 * HOUR, 6 * HOUR),
         seasonal: bool = True,
-        burst_prior_seconds: float = DAY,
     ) -> None:
         self.window_seconds = window_seconds
         self.warm_up = warm_up
@@ -147,7 +173,6 @@ class CountEvidence(AnomalyDetector):
         self.dispersion_half_life = dispersion_half_life
         self.scales = scales
         self.seasonal = seasonal
-        self.burst_prior_seconds = burst_prior_seconds
         self.baseline = SeasonalBaseline(window_seconds, level_half_life, season_half_life, seasonal)
         #: Per span: how many windows it sums.
         self.spans = [max(1, round(s / window_seconds)) for s in scales]
@@ -155,17 +180,19 @@ class CountEvidence(AnomalyDetector):
         #: The last windows before this one (counts, and what was expected of them), newest last.
         self.recent_values: deque[float] = deque(maxlen=longest)
         self.recent_expected: deque[float] = deque(maxlen=longest)
+        #: Windows learnt but not yet taught to the baseline: ``(value, time, expected)`` or ``None`` for a
+        #: window kept out of learning. The baseline learns a window once it has left the longest span.
+        self.pending: deque[tuple[float, datetime | float, float] | None] = deque()
         #: Per span: the sums of those of its windows before this one.
         self.value_sums = [0.0] * len(scales)
         self.expected_sums = [0.0] * len(scales)
-        #: Per span: the overdispersion of its sum, and decayed counts of windows, bursts and burst sizes.
+        #: Per span: the excess variance of its sum (on the log scale), the log of how much the series'
+        #: tail widens it, and whether the sum was past the calibration surprise at the last window.
         self.dispersions = [0.0] * len(scales)
-        self.windows_seen = [0.0] * len(scales)
-        self.bursts_seen = [0.0] * len(scales)
-        self.burst_excess = [0.0] * len(scales)
-        #: Per span: the peak excess of the burst going on, ``None`` outside bursts.
-        self.episode_peaks: list[float | None] = [None] * len(scales)
+        self.tail_factors = [0.0] * len(scales)
+        self.past_calibration = [False] * len(scales)
         self.n_seen = 0
+        self.n_dispersion = 0
 
     @property
     def warming_up(self) -> bool:
@@ -182,11 +209,11 @@ class CountEvidence(AnomalyDetector):
         What an early judgement of a window still open tests its partial count against.
         """
         fraction = 1.0 if seconds is None else seconds / self.window_seconds
-        return self.expected(time) * fraction, self.dispersions[0]
+        return self.expected(time) * fraction, self.dispersion(0)
 
     def spread(self, expected: float) -> float:
         """The standard deviation of one window's count around ``expected``."""
-        return math.sqrt(expected + self.dispersions[0] * expected**2)
+        return math.sqrt(expected + self.dispersion(0) * expected**2)
 
     def usual_range(self, x: dict) -> tuple[float, float, float]:
         """What is usual at ``x["time"]``: the expectation, one standard deviation either side."""
@@ -205,37 +232,20 @@ class CountEvidence(AnomalyDetector):
         best = None
         sums = self._sums(float(x["value"]), self.expected(x["time"]))
         for k, (span, (observed, mean)) in enumerate(zip(self.spans, sums)):
-            rarity = surprise(self.upper_tail(k, observed, mean)) if observed > mean else 0.0
+            rarity = self.surprise(k, observed, mean)
             if best is None or rarity > best.score:
-                best = Evidence(span * self.window_seconds, observed, mean, self.dispersions[k], rarity)
+                best = Evidence(span * self.window_seconds, observed, mean, self.dispersion(k), rarity)
         return Evidence(
             best.seconds, best.observed, best.expected, best.dispersion, max(0.0, best.score - math.log10(len(self.spans)))
         )
 
-    def burst_rate(self, k: int) -> float:
-        """The share of windows in which span ``k`` bursts out of its core, prior included."""
-        prior = self.burst_prior_seconds / self.window_seconds
-        return (self.bursts_seen[k] + 1.0) / (self.windows_seen[k] + prior)
+    def dispersion(self, k: int) -> float:
+        """Span ``k``'s overdispersion: its sum's excess variance, widened by the series' own tail."""
+        return self.dispersions[k] * math.exp(self.tail_factors[k])
 
-    def burst_size(self, k: int) -> float:
-        """The mean log excess of span ``k``'s bursts beyond the cut, prior included."""
-        return (self.burst_excess[k] + PRIOR_BURST_SIZE) / (self.bursts_seen[k] + 1.0)
-
-    def _burst_cut(self, k: int, mean: float) -> float:
-        """The log ratio beyond which span ``k``'s sum is a burst rather than ordinary noise."""
-        return CORE_SIGMAS * math.sqrt(1.0 / (mean + 0.5) + self.dispersions[k])
-
-    def upper_tail(self, k: int, observed: float, mean: float) -> float:
-        """``P(sum >= observed)`` for span ``k``: the negative-binomial core, or a burst of the series' own kind.
-
-        Bursts come at the learnt rate, and their log excess beyond the cut is exponential with the
-        learnt mean size: a Pareto tail in the ratio, so evidence keeps growing with the excess,
-        but slowly on a series whose ordinary news cycles are large.
-        """
-        rate = self.burst_rate(k)
-        core = negative_binomial_upper_tail(observed, mean, self.dispersions[k])
-        beyond = max(0.0, _log_ratio(observed, mean) - self._burst_cut(k, mean))
-        return (1.0 - rate) * core + rate * math.exp(-beyond / self.burst_size(k))
+    def surprise(self, k: int, observed: float, mean: float) -> float:
+        """``-log10 P(sum >= observed)`` for span ``k`` under its negative binomial; 0 for a fall."""
+        return negative_binomial_surprise(observed, mean, self.dispersion(k)) if observed > mean else 0.0
 
     def score_one(self, x: dict) -> float:
         return self.evidence(x).score
@@ -258,6 +268,25 @@ class CountEvidence(AnomalyDetector):
                     self.value_sums[k] = math.fsum(values[1 - span :])
                     self.expected_sums[k] = math.fsum(expectations[1 - span :])
 
+    def _calibrate(self, sums: list[tuple[float, float]]) -> None:
+        """Widen or narrow each span's tail so that sums past the calibration surprise start at its rate.
+
+        Quantile tracking: a start past it widens the tail by ``TAIL_STEP``, each window without one
+        narrows it by ``TAIL_STEP × p / (1 - p)``, so starts settle at ``p``. Recurring bursts thus
+        become part of the model, and a burst counts once however long it lasts. Windows a watch
+        protects count too: a burst that alerts every time is, by then, how the series behaves.
+        """
+        if self.warming_up:
+            return
+        p = 10.0**-CALIBRATION_SURPRISE
+        for k, (observed, mean) in enumerate(sums):
+            past = self.surprise(k, observed, mean) >= CALIBRATION_SURPRISE
+            if past and not self.past_calibration[k]:
+                self.tail_factors[k] += TAIL_STEP
+            elif not past:
+                self.tail_factors[k] = max(0.0, self.tail_factors[k] - TAIL_STEP * p / (1.0 - p))
+            self.past_calibration[k] = past
+
     def observe_one(self, x: dict) -> None:
         """Move the sums past ``x`` without learning it as normal.
 
@@ -266,39 +295,40 @@ class CountEvidence(AnomalyDetector):
         crisis, as it happened.
         """
         if self.n_seen:
-            self._remember(float(x["value"]), self.expected(x["time"]))
+            value, expected = float(x["value"]), self.expected(x["time"])
+            self._calibrate(self._sums(value, expected))
+            self._remember(value, expected)
+            self._teach(None)
 
     def learn_one(self, x: dict) -> None:
         value, time = float(x["value"]), x["time"]
         if self.n_seen == 0:
+            # The very first window sets the level at once: there is nothing to judge it against yet.
             self.baseline.learn(value, time)
             self._remember(value, max(value, self.expected(time)))
             self.n_seen += 1
             return
         expected = self.expected(time)
-        rate = warm_rate(self.window_seconds, self.dispersion_half_life, self.n_seen - 1)
-        keep = 1.0 - decay_rate(self.window_seconds, self.dispersion_half_life)
-        for k, (observed, mean) in enumerate(self._sums(value, expected)):
-            log_ratio = _log_ratio(observed, mean)
-            cut = self._burst_cut(k, mean)
-            # Var(log X) ≈ 1 / mean (Poisson) + dispersion; the core is learnt from values winsorised at
-            # the burst cut, so bursts teach the burst component, not the spread of ordinary windows.
-            excess = min(abs(log_ratio), cut) ** 2 - 1.0 / (mean + 0.5)
+        sums = self._sums(value, expected)
+        self._calibrate(sums)
+        # While warming up the baseline is still finding the level: its misses would teach the spread.
+        rate = 0.0 if self.warming_up else warm_rate(self.window_seconds, self.dispersion_half_life, self.n_dispersion)
+        self.n_dispersion += not self.warming_up
+        for k, (observed, mean) in enumerate(sums):
+            # Var(log X) ≈ 1 / mean (Poisson) + dispersion: the excess of the squared log ratio is the latter.
+            log_ratio = min(abs(_log_ratio(observed, mean)), MAX_LOG_RATIO)
+            excess = log_ratio**2 - 1.0 / (mean + 0.5)
             self.dispersions[k] = max(0.0, self.dispersions[k] + rate * (excess - self.dispersions[k]))
-            self.windows_seen[k] = keep * self.windows_seen[k] + 1.0
-            self.bursts_seen[k] *= keep
-            self.burst_excess[k] *= keep
-            # A burst is counted once, when it starts, at the size of its peak: what the tail must say
-            # is how often a burst this large starts, since one burst opens one alert at most.
-            if log_ratio > cut:
-                if self.episode_peaks[k] is None:
-                    self.bursts_seen[k] += 1.0
-                    self.episode_peaks[k] = 0.0
-                peak = max(self.episode_peaks[k], log_ratio - cut)
-                self.burst_excess[k] += peak - self.episode_peaks[k]
-                self.episode_peaks[k] = peak
-            else:
-                self.episode_peaks[k] = None
         self._remember(value, expected)
-        self.baseline.learn(min(value, expected + CLIP_SIGMAS * self.spread(expected)), time)
+        self._teach((value, time, expected))
         self.n_seen += 1
+
+    def _teach(self, window: tuple[float, datetime | float, float] | None) -> None:
+        # A span is judged against what was expected before it began: a rise sustained for hours would
+        # otherwise teach the baseline its own level while it builds up, and never become evidence.
+        self.pending.append(window)
+        while len(self.pending) > max(self.spans) - 1:
+            oldest = self.pending.popleft()
+            if oldest is not None:
+                value, time, expected = oldest
+                self.baseline.learn(min(value, expected + CLIP_SIGMAS * self.spread(expected)), time)
