@@ -27,9 +27,6 @@ TAIL_STEP = 0.1
 RESUM_EVERY = 1000
 #: Learnt values are clipped this many standard deviations above what was expected.
 CLIP_SIGMAS = 3.0
-#: A log ratio beyond this (×20) says "burst", not "how noisy the series is": it teaches the
-#: dispersion no more than a ×20 would.
-MAX_LOG_RATIO = 3.0
 
 
 def negative_binomial_upper_tail(observed: float, mean: float, dispersion: float) -> float:
@@ -187,10 +184,10 @@ class CountEvidence(AnomalyDetector):
         self.value_sums = [0.0] * len(scales)
         self.expected_sums = [0.0] * len(scales)
         #: Per span: the excess variance of its sum (on the log scale), the log of how much the series'
-        #: tail widens it, and whether the sum was past the calibration surprise at the last window.
+        #: tail widens it, and how many windows in a row its sum has stayed below the calibration surprise.
         self.dispersions = [0.0] * len(scales)
         self.tail_factors = [0.0] * len(scales)
-        self.past_calibration = [False] * len(scales)
+        self.calm_windows = [0] * len(scales)
         self.n_seen = 0
         self.n_dispersion = 0
 
@@ -279,13 +276,18 @@ class CountEvidence(AnomalyDetector):
         if self.warming_up:
             return
         p = 10.0**-CALIBRATION_SURPRISE
-        for k, (observed, mean) in enumerate(sums):
-            past = self.surprise(k, observed, mean) >= CALIBRATION_SURPRISE
-            if past and not self.past_calibration[k]:
-                self.tail_factors[k] += TAIL_STEP
-            elif not past:
+        for k, ((observed, mean), span) in enumerate(zip(sums, self.spans)):
+            rarity = self.surprise(k, observed, mean)
+            if rarity >= CALIBRATION_SURPRISE:
+                # A sum wavering about the level is one start, not one per crossing: a start needs a
+                # whole span below it first. A start far past the level widens more (by the log of how
+                # far), so a series whose news cycles are huge learns so in a few of them.
+                if self.calm_windows[k] >= span:
+                    self.tail_factors[k] += TAIL_STEP * (1.0 + math.log(rarity / CALIBRATION_SURPRISE))
+                self.calm_windows[k] = 0
+            else:
                 self.tail_factors[k] = max(0.0, self.tail_factors[k] - TAIL_STEP * p / (1.0 - p))
-            self.past_calibration[k] = past
+                self.calm_windows[k] += 1
 
     def observe_one(self, x: dict) -> None:
         """Move the sums past ``x`` without learning it as normal.
@@ -315,8 +317,11 @@ class CountEvidence(AnomalyDetector):
         rate = 0.0 if self.warming_up else warm_rate(self.window_seconds, self.dispersion_half_life, self.n_dispersion)
         self.n_dispersion += not self.warming_up
         for k, (observed, mean) in enumerate(sums):
-            # Var(log X) ≈ 1 / mean (Poisson) + dispersion: the excess of the squared log ratio is the latter.
-            log_ratio = min(abs(_log_ratio(observed, mean)), MAX_LOG_RATIO)
+            # Var(log X) ≈ 1 / mean (Poisson) + dispersion: the excess of the squared log ratio is the latter,
+            # learnt on log ratios winsorised a few of its deviations out. The core spread is that of
+            # ordinary windows; how far and how often the series bursts is the tail factor's business.
+            cap = CLIP_SIGMAS * math.sqrt(1.0 / (mean + 0.5) + self.dispersions[k])
+            log_ratio = min(abs(_log_ratio(observed, mean)), cap)
             excess = log_ratio**2 - 1.0 / (mean + 0.5)
             self.dispersions[k] = max(0.0, self.dispersions[k] + rate * (excess - self.dispersions[k]))
         self._remember(value, expected)
