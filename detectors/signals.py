@@ -18,7 +18,7 @@ from detectors.tails import surprise_threshold
 from detectors.watch import SeriesWatch
 from streams.records import WindowCount
 
-DEFAULT_DETECTOR = "count_surprise"
+DEFAULT_DETECTOR = "count_evidence"
 #: A window with fewer mentions (or, for a share, fewer negative mentions) never alerts.
 DEFAULT_MIN_COUNT = 10.0
 #: An alert ends after this long without an elevated window.
@@ -110,7 +110,7 @@ def make_watch(
 
     >>> watch = make_watch(SignalKind.COUNT, window_seconds=60)
     >>> round(watch.threshold, 1), watch.resolve_after, watch.relearn_after
-    (3.7, 180, 360)
+    (7.1, 180, 360)
     """
     if kind is SignalKind.PROPORTION:
         model = ShareSurprise(window_seconds=window_seconds)

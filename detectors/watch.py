@@ -54,7 +54,8 @@ class SeriesWatch:
     unless the alert has gone on for ``relearn_after`` windows: a lasting shift in level is then
     learnt gradually rather than alarmed about forever. A detector that sums windows over time
     (it has ``observe_one(x)``) still moves its sums past a protected window, so it sees how
-    long a crisis lasts without learning any of it as normal.
+    long a crisis lasts without learning any of it as normal; one that has ``settle()`` is told
+    when an alert ends, so that the crisis it summed is not evidence of a second one.
 
     Parameters
     ----------
@@ -137,7 +138,9 @@ class SeriesWatch:
             score = self.detector.score_one(x)
             # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
             size = value * n if n is not None else value
-        elevated = score >= self.stay_fraction * self.threshold
+        # Still elevated: scoring, and this window itself above its usual range. A sum over hours holds a
+        # crisis for hours after it ends; the alert ends once windows are back to usual for a while.
+        elevated = score >= self.stay_fraction * self.threshold and value > high
         abrupt = is_abrupt(value, usual, high, after_usual=self.previous_usual)
         self.previous_usual = value <= high
         severity = severity_of(score, self.threshold, abrupt=abrupt) if size >= self.min_value else None
@@ -152,6 +155,8 @@ class SeriesWatch:
             self.calm_windows = 0 if elevated else self.calm_windows + 1
             if self.calm_windows >= self.resolve_after:
                 self.alerting, resolves = False, True
+                if hasattr(self.detector, "settle"):
+                    self.detector.settle()
         protected = (
             not learn_anomalies
             and (opens or (self.alerting and elevated))

@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     )
 
     # Detection
-    detector: str = Field("count_surprise", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
+    detector: str = Field("count_evidence", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
     threshold: float | None = Field(
         None, gt=0, description="BADBUZZ_THRESHOLD: the score at which an alert opens; default: the detector's own."
     )
