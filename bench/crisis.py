@@ -233,9 +233,7 @@ def false_alerts_per_week(baseline: Baseline, opens: list[bool]) -> float:
     series = baseline.series
     skip = round(WARM_UP / series.step)
     alerts = sum(
-        1
-        for t, o in zip(series.times[skip:], opens[skip:])
-        if o and not any(a <= t <= b for a, b in baseline.labelled)
+        1 for t, o in zip(series.times[skip:], opens[skip:]) if o and not any(a <= t <= b for a, b in baseline.labelled)
     )
     weeks = (len(series.times) - skip) * series.step / timedelta(days=7)
     return alerts / weeks
@@ -341,7 +339,10 @@ def main() -> None:
                     worst[key] = (rate, series.name)
 
     setting = ", ".join(f"{k} {v:g}" for k, v in OVERRIDES.items()) or "as shipped"
-    print(f"Crisis injection, detector {args.detector} {setting}, {args.per_series} crises per type and series, seed {args.seed}\n")
+    print(
+        f"Crisis injection, detector {args.detector} {setting}, "
+        f"{args.per_series} crises per type and series, seed {args.seed}\n"
+    )
     rows = []
     for (group, name), outcome in results.items():
         delays = sorted(outcome.delays)
@@ -363,7 +364,10 @@ def main() -> None:
     )
     if counts:
         print("\nReal airline mentions replayed (1-minute windows, shipped settings), per brand and Pacific day")
-        _table(["airline", "day", "negatives", "vs median before", "what opened (mentions vs expected, score)"], airline_replay(counts, args.detector))
+        _table(
+            ["airline", "day", "negatives", "vs median before", "what opened (mentions vs expected, score)"],
+            airline_replay(counts, args.detector),
+        )
     print(f"\nbench ran in {time.perf_counter() - started:.0f} s")
 
 

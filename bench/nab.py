@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from detectors import DETECTORS, default_threshold  # noqa: E402
+from detectors import default_threshold  # noqa: E402
 from detectors.events import EventFigures  # noqa: E402
 from detectors.nab_scoring import (  # noqa: E402
     PROFILES,
@@ -121,9 +121,7 @@ def evaluate(name: str, data: Path, grid: list[Setting]) -> Evaluation:
 
     chosen = [max(grid, key=lambda s: raw(s, [j for j in range(n) if j != i], STANDARD)) for i in range(n)]
     in_sample = max(grid, key=lambda s: raw(s, list(range(n)), STANDARD))
-    shipped_loo = {
-        p.name: normalised(sum(raw(chosen[i], [i], p) for i in range(n)), corpus, p) for p in PROFILES
-    }
+    shipped_loo = {p.name: normalised(sum(raw(chosen[i], [i], p) for i in range(n)), corpus, p) for p in PROFILES}
     shipped_in = {p.name: normalised(raw(in_sample, list(range(n)), p), corpus, p) for p in PROFILES}
 
     # NAB's own way: raw scores, the threshold optimised on the labels (on the other series, for leave-one-out).
@@ -138,9 +136,7 @@ def evaluate(name: str, data: Path, grid: list[Setting]) -> Evaluation:
         raw_loo[p.name] = normalised(total, scores, p)
         raw_in[p.name] = normalised(optimal_threshold(scores, p)[1], scores, p)
     held_out = [runs[chosen[i]][i] for i in range(n)]
-    return Evaluation(
-        shipped_loo, shipped_in, raw_loo, raw_in, chosen, in_sample, held_out, time.perf_counter() - t0
-    )
+    return Evaluation(shipped_loo, shipped_in, raw_loo, raw_in, chosen, in_sample, held_out, time.perf_counter() - t0)
 
 
 def _minutes(delta) -> str:
@@ -157,11 +153,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.data / "labels_windows.json").exists():
         sys.exit(f"NAB realTweets data not found at {args.data} (see ../shared/README.md)")
-    grid = (
-        [Setting(1.0, 3.0)]
-        if args.quick
-        else [Setting(f, h) for f in THRESHOLD_FACTORS for h in RESOLVE_HOURS]
-    )
+    grid = [Setting(1.0, 3.0)] if args.quick else [Setting(f, h) for f in THRESHOLD_FACTORS for h in RESOLVE_HOURS]
     started = time.perf_counter()
     results = {name: evaluate(name, args.data, grid) for name in args.detectors.split(",")}
     profiles = [PROFILE_NAMES[p.name] for p in PROFILES]
@@ -178,7 +170,9 @@ def main() -> None:
             for name, e in results.items()
         ],
     )
-    print("\nRaw scores, NAB's way (threshold optimised per profile on the labels): leave one series out, then in-sample")
+    print(
+        "\nRaw scores, NAB's way (threshold optimised per profile on the labels): leave one series out, then in-sample"
+    )
     _table(
         ["detector"] + [f"LOO {p}" for p in profiles] + [f"in-sample {p}" for p in profiles],
         [
@@ -188,7 +182,8 @@ def main() -> None:
     )
     print("\nSettings chosen on the other four series, per held-out series; in-sample choice last")
     _table(
-        ["detector"] + [run.series.name.removeprefix("Twitter_volume_") for run in next(iter(results.values())).held_out]
+        ["detector"]
+        + [run.series.name.removeprefix("Twitter_volume_") for run in next(iter(results.values())).held_out]
         + ["in-sample"],
         [[name] + [str(s) for s in e.chosen] + [str(e.in_sample)] for name, e in results.items()],
     )

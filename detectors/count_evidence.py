@@ -101,20 +101,25 @@ class CountEvidence(AnomalyDetector):
     """``-log10`` of the chance of a count this high, at the most telling of several spans.
 
     The expected count of each window comes from a :class:`~detectors.seasonal.SeasonalBaseline`
-    (level × hour-of-day × weekend factor), learnt on values clipped a few standard deviations
-    above it, so a spike barely moves it. Over each span of ``scales`` (the window alone, half an
-    hour, two hours, six hours) the sum of the last windows' counts is compared with the sum of
-    their expectations under a negative binomial: Poisson noise plus an overdispersion learnt
-    online per span from the series' own variation, bursts included, so a brand whose ordinary
-    news cycles double its volume needs more than a doubling, and a brand of one mention per
-    five minutes that gets twenty is in a crisis for its scale. A one-window flood shows at the
-    shortest span; a slow rise sustained over hours at the longer ones, where no single window
-    gives it away.
+    (level × hour-of-day × weekend factor), taught each window once it has left the longest span
+    (so a span is judged against what was expected before it began) and clipped a few standard
+    deviations above it, so a spike barely moves it. Over each span of ``scales`` (the window
+    alone, half an hour, two hours, six hours) the sum of the last windows' counts is compared
+    with the sum of their expectations under a negative binomial: Poisson noise, plus an
+    overdispersion learnt online per span on ordinary (winsorised) windows, widened by a tail
+    factor until this series' own one-in-a-thousand rises start no more often than one window in
+    a thousand (quantile tracking, a rise counted once however long it lasts). So a brand whose
+    ordinary news cycles double its volume needs more than a doubling, and a brand of one
+    mention per five minutes that gets twenty is in a crisis for its scale. A one-window flood
+    shows at the shortest span; a slow rise sustained over hours at the longer ones, where no
+    single window gives it away.
 
     The score is the upper-tail probability of the most telling span as ``-log10 p``, less
-    ``log10`` of the number of spans (Bonferroni): a threshold of ``s`` means "one window in
-    ``10^s``" under the model. It is not calibrated on the series' past, so it keeps growing with
-    the size of the excess: ×36 scores far above ×3.
+    ``log10`` of the number of spans (Bonferroni). The series' past sets the model's width, not
+    a ceiling on the score, so it keeps growing with the size of the excess: ×36 scores far
+    above ×3. :meth:`evidence` says which span gave a rise away and how many mentions it counts
+    (what the watch's floor applies to); :meth:`settle` lets the sums start afresh once an alert
+    has ended.
 
     :meth:`observe_one` moves the sums past a window without learning it as normal (for a crisis
     the watch protects the model from); :meth:`expectation` gives the expected count and
@@ -236,7 +241,11 @@ class CountEvidence(AnomalyDetector):
             if best is None or rarity > best.score:
                 best = Evidence(span * self.window_seconds, observed, mean, self.dispersion(k), rarity)
         return Evidence(
-            best.seconds, best.observed, best.expected, best.dispersion, max(0.0, best.score - math.log10(len(self.spans)))
+            best.seconds,
+            best.observed,
+            best.expected,
+            best.dispersion,
+            max(0.0, best.score - math.log10(len(self.spans))),
         )
 
     def dispersion(self, k: int) -> float:
