@@ -251,8 +251,8 @@ def airline_replay(counts: dict[str, tuple[Series, Series]], detector: str) -> l
         share_watch = _watch(SignalKind.PROPORTION, negative, detector)
         for t, v, n in zip(negative.times, negative.values, volume.values):
             local = t.astimezone(PACIFIC)
-            detector = count_watch.detector
-            evidence = detector.evidence({"value": v, "time": t}) if hasattr(detector, "evidence") else None
+            model = count_watch.detector
+            evidence = model.evidence({"value": v, "time": t}) if hasattr(model, "evidence") else None
             j = count_watch.observe(v, t)
             if j.opens:
                 what = (

@@ -138,9 +138,11 @@ class SeriesWatch:
             score = self.detector.score_one(x)
             # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
             size = value * n if n is not None else value
-        # Still elevated: scoring, and this window itself above its usual range. A sum over hours holds a
-        # crisis for hours after it ends; the alert ends once windows are back to usual for a while.
-        elevated = score >= self.stay_fraction * self.threshold and value > high
+        elevated = score >= self.stay_fraction * self.threshold
+        if hasattr(self.detector, "settle"):
+            # A sum over hours holds a crisis for hours after it ends: for such a detector the alert
+            # lasts while windows are above their usual range, and its sums settle when it ends.
+            elevated = elevated and value > high
         abrupt = is_abrupt(value, usual, high, after_usual=self.previous_usual)
         self.previous_usual = value <= high
         severity = severity_of(score, self.threshold, abrupt=abrupt) if size >= self.min_value else None

@@ -105,3 +105,10 @@ def test_a_restored_watch_carries_on_without_a_new_warm_up(history: list[int]) -
     assert feed(restored, later, start=len(history)) == feed(watch, later, start=len(history))
     assert feed(restored, [250], start=len(history) + 100)[0].score > 0
     assert len(blob) < 20_000, "a watch lives in a changelog table: it must stay small"
+
+
+def test_reach_is_watched_by_a_model_that_does_not_read_weights_as_mentions() -> None:
+    counts = make_watch(SignalKind.COUNT, MINUTE, detector="count_evidence")
+    reach = make_watch(SignalKind.WEIGHTED_COUNT, MINUTE, detector="count_evidence")
+    assert type(counts.detector).__name__ == "CountEvidence"
+    assert type(reach.detector).__name__ == "CountSurprise" and reach.min_value == 0.0
