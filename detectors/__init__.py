@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from river import anomaly, compose, preprocessing
 from river.base import AnomalyDetector
 
+from detectors.count_evidence import THRESHOLD_FACTOR as EVIDENCE_THRESHOLD_FACTOR
+from detectors.count_evidence import CountEvidence
 from detectors.count_surprise import FALSE_ALARMS_PER_WEEK as COUNT_FALSE_ALARMS_PER_WEEK
 from detectors.count_surprise import CountSurprise
 from detectors.predictive import ForecastSurprise
@@ -34,6 +36,9 @@ def _half_space_trees(window_seconds: float) -> AnomalyDetector:
 
 
 DETECTORS: dict[str, DetectorSpec] = {
+    "count_evidence": DetectorSpec(
+        lambda w: CountEvidence(window_seconds=w), lambda w: EVIDENCE_THRESHOLD_FACTOR * surprise_threshold(w)
+    ),
     "count_surprise": DetectorSpec(
         lambda w: CountSurprise(window_seconds=w), lambda w: surprise_threshold(w, COUNT_FALSE_ALARMS_PER_WEEK)
     ),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from river.base import AnomalyDetector
 
+from detectors.count_evidence import Evidence
 from detectors.peaks import PeaksOverThreshold
 from detectors.seasonal import DAY, HOUR, SeasonalBaseline, decay_rate, warm_rate
 
@@ -201,8 +202,29 @@ class CountSurprise(AnomalyDetector):
         self.baseline.learn(min(value, expected + CLIP_SIGMAS * self.spread(expected)), time)
         self.n_seen += 1
 
-    def score_one(self, x: dict) -> float:
+    def evidence(self, x: dict) -> Evidence:
+        """The rarest scale for ``x``: its span, the mentions counted and expected there, and the score.
+
+        The counts of a longer scale are its weighted means times the windows they average over.
+        """
+        value, expected = float(x["value"]), self.expected(x["time"])
         if self.warming_up:
-            return 0.0
-        rarest = max(tail.calibrated(score) for tail, score in zip(self.tails, self.raw_scores(x)))
-        return max(0.0, rarest - math.log10(len(self.scales)))
+            return Evidence(self.window_seconds, value, expected, self.dispersions[0], 0.0)
+        rises = self._rises(value, expected)
+        calibrated = [tail.calibrated(score) for tail, score in zip(self.tails, self.raw_scores(x))]
+        k = max(range(len(self.scales)), key=calibrated.__getitem__)
+        weight = self._weights[k]
+        windows = (2.0 - weight) / weight
+        _, _, observed, mean = rises[k]
+        # The cap shapes the longer scales' sums, not the mentions a user counts: the window itself counts whole.
+        observed = max(observed * windows, value)
+        return Evidence(
+            windows * self.window_seconds,
+            observed,
+            mean * windows,
+            self.dispersions[k],
+            max(0.0, calibrated[k] - math.log10(len(self.scales))),
+        )
+
+    def score_one(self, x: dict) -> float:
+        return self.evidence(x).score

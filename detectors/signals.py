@@ -18,7 +18,12 @@ from detectors.tails import surprise_threshold
 from detectors.watch import SeriesWatch
 from streams.records import WindowCount
 
-DEFAULT_DETECTOR = "count_surprise"
+DEFAULT_DETECTOR = "count_evidence"
+#: Detectors whose model is a count of mentions: a sum of reach weights is no such count (one post
+#: of a big account weighs thousands), so weighted counts are watched by the detector that
+#: calibrates on the series' own history instead.
+COUNT_MODELS = frozenset({"count_evidence"})
+WEIGHTED_DETECTOR = "count_surprise"
 #: A window with fewer mentions (or, for a share, fewer negative mentions) never alerts.
 DEFAULT_MIN_COUNT = 10.0
 #: An alert ends after this long without an elevated window.
@@ -104,18 +109,21 @@ def make_watch(
 ) -> SeriesWatch:
     """A fresh watch for one brand's signal of this kind.
 
-    Counts and weighted counts use the named ``detector``; proportions always use
+    Counts and weighted counts use the named ``detector`` (weighted counts the calibrated
+    :data:`WEIGHTED_DETECTOR` when it is a count model); proportions always use
     :class:`~detectors.share_surprise.ShareSurprise`, which needs the denominator. ``threshold``
     defaults to the detector's shipped one.
 
     >>> watch = make_watch(SignalKind.COUNT, window_seconds=60)
     >>> round(watch.threshold, 1), watch.resolve_after, watch.relearn_after
-    (3.7, 180, 360)
+    (7.1, 180, 360)
     """
     if kind is SignalKind.PROPORTION:
         model = ShareSurprise(window_seconds=window_seconds)
         threshold = surprise_threshold(window_seconds) if threshold is None else threshold
     else:
+        if kind is SignalKind.WEIGHTED_COUNT and detector in COUNT_MODELS:
+            detector = WEIGHTED_DETECTOR
         model = make_detector(detector, window_seconds)
         threshold = default_threshold(detector, window_seconds) if threshold is None else threshold
     return SeriesWatch(

@@ -54,7 +54,8 @@ class SeriesWatch:
     unless the alert has gone on for ``relearn_after`` windows: a lasting shift in level is then
     learnt gradually rather than alarmed about forever. A detector that sums windows over time
     (it has ``observe_one(x)``) still moves its sums past a protected window, so it sees how
-    long a crisis lasts without learning any of it as normal.
+    long a crisis lasts without learning any of it as normal; one that has ``settle()`` is told
+    when an alert ends, so that the crisis it summed is not evidence of a second one.
 
     Parameters
     ----------
@@ -64,8 +65,9 @@ class SeriesWatch:
     threshold
         The score from which a window opens an alert.
     min_value
-        Windows below this value (for proportions: below this numerator, ``value × n``) never
-        open an alert, whatever their score.
+        Windows below this value (for proportions: below this numerator, ``value × n``; for
+        detectors that say which span gives a rise away, its ``evidence(x)``: below this count
+        over that span) never open an alert, whatever their score.
     resolve_after
         Calm windows in a row that end an alert.
     stay_fraction
@@ -126,11 +128,21 @@ class SeriesWatch:
         x: dict = {"value": value, "time": time}
         if n is not None:
             x["n"] = n
-        score = self.detector.score_one(x)
         usual, low, high = self._usual(x)
+        if hasattr(self.detector, "evidence"):
+            # The floor is on the mentions of the span that gives the rise away: twenty mentions over
+            # two hours of a brand that gets one an hour pass it, though no single minute does.
+            evidence = self.detector.evidence(x)
+            score, size = evidence.score, evidence.observed
+        else:
+            score = self.detector.score_one(x)
+            # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
+            size = value * n if n is not None else value
         elevated = score >= self.stay_fraction * self.threshold
-        # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
-        size = value * n if n is not None else value
+        if hasattr(self.detector, "settle"):
+            # A sum over hours holds a crisis for hours after it ends: for such a detector the alert
+            # lasts while windows are above their usual range, and its sums settle when it ends.
+            elevated = elevated and value > high
         abrupt = is_abrupt(value, usual, high, after_usual=self.previous_usual)
         self.previous_usual = value <= high
         severity = severity_of(score, self.threshold, abrupt=abrupt) if size >= self.min_value else None
@@ -145,6 +157,8 @@ class SeriesWatch:
             self.calm_windows = 0 if elevated else self.calm_windows + 1
             if self.calm_windows >= self.resolve_after:
                 self.alerting, resolves = False, True
+                if hasattr(self.detector, "settle"):
+                    self.detector.settle()
         protected = (
             not learn_anomalies
             and (opens or (self.alerting and elevated))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from detectors.events import NO_EVENTS, EventFigures, event_figures
-from detectors.signals import SignalKind, make_watch
+from detectors.signals import RESOLVE_AFTER_SECONDS, SignalKind, make_watch
 from detectors.watch import Judgement
 from streams.errors import BadbuzzError
 from streams.records import Mention
@@ -124,23 +124,45 @@ def read_label_windows(path: Path) -> dict[str, Windows]:
     }
 
 
+def read_anomaly_points(windows_path: Path) -> dict[str, list[datetime]]:
+    """The labelled anomaly points beside a windows file (NAB's ``labels_labels.json``), if there."""
+    path = windows_path.with_name("labels_labels.json")
+    if path == windows_path or not path.exists():
+        return {}
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise BacktestInputError(f"cannot read anomaly points {path}: {error}") from None
+    return {Path(name).stem: [_parse_time(point) for point in points] for name, points in raw.items()}
+
+
 def run_series(
     series: Series,
     *,
     detector: str,
     windows: Windows = (),
+    points: Sequence[datetime] = (),
     skip: int = 0,
     threshold: float | None = None,
+    resolve_after_seconds: float = RESOLVE_AFTER_SECONDS,
     on_window: Callable[[], None] | None = None,
 ) -> SeriesRun:
     """Judge every window of ``series`` in order through the pipeline's own watch."""
-    watch = make_watch(SignalKind.COUNT, series.step.total_seconds(), detector=detector, threshold=threshold)
+    watch = make_watch(
+        SignalKind.COUNT,
+        series.step.total_seconds(),
+        detector=detector,
+        threshold=threshold,
+        resolve_after_seconds=resolve_after_seconds,
+    )
     judgements = []
     for time, value in zip(series.times, series.values):
         judgements.append(watch.observe(value, time))
         if on_window is not None:
             on_window()
-    figures = event_figures(series.times, [j.opens for j in judgements], list(windows), step=series.step, skip=skip)
+    figures = event_figures(
+        series.times, [j.opens for j in judgements], list(windows), step=series.step, skip=skip, points=points
+    )
     return SeriesRun(series=series, judgements=judgements, windows=list(windows), figures=figures)
 
 

@@ -27,7 +27,14 @@ def _minutes(delta: timedelta | None) -> str:
     if delta is None:
         return "–"
     minutes = delta.total_seconds() / 60
-    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+    return f"{minutes:.0f} min" if abs(minutes) < 120 else f"{minutes / 60:.1f} h"
+
+
+def _from_point(delta: timedelta | None) -> str:
+    """E.g. ``"12 min after"``, ``"2.5 h before"``: when the alert came against the labelled anomaly point."""
+    if delta is None:
+        return "–"
+    return f"{_minutes(abs(delta))} {'before' if delta < timedelta(0) else 'after'}"
 
 
 def summary_line(run: SeriesRun) -> str:
@@ -39,6 +46,12 @@ def summary_line(run: SeriesRun) -> str:
         parts.append(
             f"{figures.caught}/{figures.windows} labelled windows caught"
             + (f", median {_minutes(figures.median_delay)} after they start" if figures.delays else "")
+            + (
+                f", {_from_point(figures.median_point_delay)} the anomaly point (worst "
+                f"{_from_point(figures.worst_point_delay)})"
+                if figures.point_delays
+                else ""
+            )
         )
         parts.append(f"{figures.false_alerts} outside them ({figures.false_alerts_per_week:.1f} a week)")
     return " · ".join(parts)
@@ -102,6 +115,8 @@ def write_html(runs: Sequence[SeriesRun], detector: str, path: Path) -> Path:
                 f"{run.figures.caught}/{run.figures.windows}" if run.windows else "–",
                 _minutes(run.figures.median_delay),
                 _minutes(run.figures.worst_delay),
+                _from_point(run.figures.median_point_delay),
+                _from_point(run.figures.worst_point_delay),
                 run.figures.false_alerts if run.windows else "–",
             )
         )
@@ -111,7 +126,9 @@ def write_html(runs: Sequence[SeriesRun], detector: str, path: Path) -> Path:
     labelled = any(run.windows for run in runs)
     headline = (
         f"{total.caught} of {total.windows} labelled crises caught, median {_minutes(total.median_delay)} "
-        f"after their window opens; {total.false_alerts} alerts outside them "
+        f"after their window opens"
+        + (f" ({_from_point(total.median_point_delay)} the anomaly point)" if total.point_delays else "")
+        + f"; {total.false_alerts} alerts outside them "
         f"({total.false_alerts_per_week:.1f} per series-week)."
         if labelled
         else f"{sum(sum(run.alerts) for run in runs)} alerts over {len(runs)} series."
@@ -125,7 +142,8 @@ td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}} .big{{fo
 <p>Detector <code>{html.escape(detector)}</code>, run window by window through the pipeline's own watch:
 an alert here is an incident the pipeline would have opened.</p>
 <table><tr><th>series</th><th>alerts</th><th>labelled windows caught</th><th>median delay</th>
-<th>worst delay</th><th>alerts outside windows</th></tr>
+<th>worst delay</th><th>median, from the anomaly point</th><th>worst, from the anomaly point</th>
+<th>alerts outside windows</th></tr>
 {rows}</table>
 <p><img alt="volume, usual range, alerts and labelled windows per series" style="max-width:100%"
 src="data:image/png;base64,{image}"></p></body></html>

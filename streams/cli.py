@@ -121,19 +121,25 @@ def simulate(
 @cli.command()
 def backtest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A timestamp,value CSV or a JSONL of mentions."),
-    labels: Path | None = typer.Option(None, exists=True, dir_okay=False, help="labels_windows.json-style windows."),
+    labels: Path | None = typer.Option(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="labels_windows.json-style windows; anomaly points are read from labels_labels.json beside it.",
+    ),
     window: int | None = typer.Option(None, min=1, help="Window seconds for mentions; default: the configured one."),
     detector: list[str] | None = typer.Option(None, help="Detector name (repeatable); default: the configured one."),
     out: Path = typer.Option(Path("backtest-report"), file_okay=False, help="Directory for the PNG and HTML reports."),
 ) -> None:
     """Run the detectors over history and write a report: volume, usual range, alerts, labelled windows."""
-    from streams.backtest import load_series, read_label_windows, run_series
+    from streams.backtest import load_series, read_anomaly_points, read_label_windows, run_series
     from streams.backtest_report import summary_line, write_html, write_png
     from streams.config import get_settings
 
     settings = get_settings()
     all_series = load_series(file, window_seconds=window or settings.window_seconds)
     windows = read_label_windows(labels) if labels is not None else {}
+    points = read_anomaly_points(labels) if labels is not None else {}
     out.mkdir(parents=True, exist_ok=True)
     for name in detector or [settings.detector]:
         with Progress(console=console, transient=True) as progress:
@@ -143,6 +149,7 @@ def backtest(
                     series,
                     detector=name,
                     windows=windows.get(series.name, []),
+                    points=points.get(series.name, []),
                     on_window=lambda task=task: progress.advance(task),
                 )
                 for series in all_series

@@ -136,15 +136,16 @@ class Settings(BaseSettings):
     )
 
     # Detection
-    detector: str = Field("count_surprise", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
+    detector: str = Field("count_evidence", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
     threshold: float | None = Field(
         None, gt=0, description="BADBUZZ_THRESHOLD: the score at which an alert opens; default: the detector's own."
     )
     min_count: float = Field(
         10,
         ge=0,
-        description="BADBUZZ_MIN_COUNT: windows with fewer mentions (for the negative share: fewer negative "
-        "mentions) never open an incident.",
+        description="BADBUZZ_MIN_COUNT: a rise counting fewer mentions over the span that shows it (the window, "
+        "or the last half hour, two or six hours; for the negative share: fewer negative mentions in the window) "
+        "never opens an incident.",
     )
     alert_signals: Annotated[tuple[Signal, ...], NoDecode] = Field(
         (Signal.NEGATIVE_VOLUME, Signal.NEGATIVE_SHARE, Signal.NEGATIVE_REACH),

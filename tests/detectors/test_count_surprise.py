@@ -31,7 +31,7 @@ def bursty_week(seed: int = 5) -> list[float]:
 
 
 def watch_with(long_scale_cap: float):
-    watch = make_watch(SignalKind.COUNT, WINDOW_SECONDS)
+    watch = make_watch(SignalKind.COUNT, WINDOW_SECONDS, detector="count_surprise")
     watch.detector = CountSurprise(window_seconds=WINDOW_SECONDS, long_scale_cap=long_scale_cap)
     return watch
 

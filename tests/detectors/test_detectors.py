@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from river import metrics
+from river.checks import common
 
 from detectors import DETECTORS, default_threshold, make_detector
 from detectors.robust_zscore import RobustZScore
@@ -21,7 +22,7 @@ WINDOW_SECONDS = 300
 LENGTH = 4 * 288
 #: Points scored before every detector has learnt enough (a day and a season for the seasonal ones).
 WARM_UP = 600
-MIN_AUC = {"robust_zscore": 0.9, "count_surprise": 0.9}
+MIN_AUC = {"robust_zscore": 0.9, "count_surprise": 0.9, "count_evidence": 0.9}
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 
@@ -235,3 +236,28 @@ def test_series_watch_severity_from_threshold(score: float, severity: Severity |
     judgement = watch.observe(100 + 10 * score)
     assert judgement.score == pytest.approx(score)
     assert judgement.severity is severity
+
+
+RIVER_CHECKS = [
+    common.check_repr,
+    common.check_str,
+    common.check_tags,
+    common.check_clone_same_class,
+    common.check_clone_is_idempotent,
+    common.check_init_has_default_params_for_tests,
+    common.check_init_default_params_are_not_mutable,
+    common.check_doc,
+    common.check_clone_changes_memory_addresses,
+    common.check_mutate_can_be_idempotent,
+    common.check_pickling_supports_roundtrip,
+    common.check_repr_roundtrips_clone,
+    common.check_clone_with_new_params_applies,
+    common.check_get_params_matches_signature,
+]
+
+
+@pytest.mark.parametrize("check", RIVER_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_river_estimator_checks(name: str, check) -> None:
+    # river's dataset checks feed feature dicts without a count and a time: only its general ones apply.
+    check(make_detector(name, WINDOW_SECONDS))

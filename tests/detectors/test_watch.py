@@ -48,7 +48,7 @@ def test_one_crisis_opens_one_alert_that_resolves_after_calm(history: list[int])
     assert judged[0].opens and judged[0].severity is Severity.CRITICAL
     assert all(j.alerting for j in judged[:90])
     resolved = [i for i, j in enumerate(judged) if j.resolves]
-    calm = [j.score < watch.stay_fraction * watch.threshold for j in judged]
+    calm = [j.score < watch.stay_fraction * watch.threshold or j.value <= j.usual_high for j in judged]
     first_calm_run = next(i for i in range(90, len(judged)) if all(calm[i - 29 : i + 1]))
     assert resolved == [first_calm_run], "resolves once, on the 30th calm window in a row"
     # The hour-long sums still hold the crisis for a moment after it ends, not for hours.
@@ -105,3 +105,10 @@ def test_a_restored_watch_carries_on_without_a_new_warm_up(history: list[int]) -
     assert feed(restored, later, start=len(history)) == feed(watch, later, start=len(history))
     assert feed(restored, [250], start=len(history) + 100)[0].score > 0
     assert len(blob) < 20_000, "a watch lives in a changelog table: it must stay small"
+
+
+def test_reach_is_watched_by_a_model_that_does_not_read_weights_as_mentions() -> None:
+    counts = make_watch(SignalKind.COUNT, MINUTE, detector="count_evidence")
+    reach = make_watch(SignalKind.WEIGHTED_COUNT, MINUTE, detector="count_evidence")
+    assert type(counts.detector).__name__ == "CountEvidence"
+    assert type(reach.detector).__name__ == "CountSurprise" and reach.min_value == 0.0

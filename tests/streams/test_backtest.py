@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from streams.backtest import count_mentions, load_series, read_label_windows, run_series
+from streams.backtest import count_mentions, load_series, read_anomaly_points, read_label_windows, run_series
+from streams.backtest_report import summary_line
 from streams.cli import cli
 
 NAB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nab-realtweets"
@@ -100,6 +101,10 @@ def test_backtest_command_writes_png_and_html_reports(mentions_file: Path, tmp_p
 def test_a_nab_series_backtests_with_its_labels(tmp_path: Path) -> None:
     series = load_series(NAB / "Twitter_volume_IBM.csv", window_seconds=60)[0]
     windows = read_label_windows(NAB / "labels_windows.json")["Twitter_volume_IBM"]
-    run = run_series(series, detector="count_surprise", windows=windows)
+    points = read_anomaly_points(NAB / "labels_windows.json")["Twitter_volume_IBM"]
+    run = run_series(series, detector="count_surprise", windows=windows, points=points)
     assert series.step == timedelta(minutes=5) and len(run.judgements) == len(series.values)
     assert run.figures.windows == 2 and run.figures.caught >= 1
+    # Each caught window has its anomaly point, and the delay a user feels runs from there.
+    assert len(run.figures.point_delays) == run.figures.caught
+    assert "the anomaly point" in summary_line(run)
