@@ -41,6 +41,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tables import print_table  # noqa: E402  (bench/, the script's own folder)
+
 from detectors import default_threshold  # noqa: E402
 from detectors.signals import DEFAULT_DETECTOR, SignalKind, make_watch  # noqa: E402
 from streams.backtest import Series, read_csv_series, read_label_windows  # noqa: E402
@@ -356,27 +358,19 @@ def main() -> None:
                 f"{np.percentile(delays, 95):.0f} min" if delays else "-",
             ]
         )
-    _table(["baselines", "crisis", "caught", "recall", "median delay", "p95 delay"], rows)
+    print_table(["baselines", "crisis", "caught", "recall", "median delay", "p95 delay"], rows)
     print("\nFalse alerts a week without injection (per series: mean, worst)")
-    _table(
+    print_table(
         ["baselines", "mean", "worst", "worst series"],
         [[k, f"{statistics.mean(v):.2f}", f"{worst[k][0]:.2f}", worst[k][1]] for k, v in false_alerts.items()],
     )
     if counts:
         print("\nReal airline mentions replayed (1-minute windows, shipped settings), per brand and Pacific day")
-        _table(
+        print_table(
             ["airline", "day", "negatives", "vs median before", "what opened (mentions vs expected, score)"],
             airline_replay(counts, args.detector),
         )
     print(f"\nbench ran in {time.perf_counter() - started:.0f} s")
-
-
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
 
 
 if __name__ == "__main__":

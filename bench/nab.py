@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tables import print_table  # noqa: E402  (bench/, the script's own folder)
+
 from detectors import default_threshold  # noqa: E402
 from detectors.events import EventFigures  # noqa: E402
 from detectors.nab_scoring import (  # noqa: E402
@@ -160,7 +162,7 @@ def main() -> None:
 
     print(f"NAB realTweets ({len(grid)} settings tried), normalised scores (null detector 0, perfect 100)\n")
     print("Alerts as shipped (1 where the watch opens an alert), leave one series out, then in-sample")
-    _table(
+    print_table(
         ["detector"] + [f"LOO {p}" for p in profiles] + [f"in-sample {p}" for p in profiles] + ["run"],
         [
             [name]
@@ -173,7 +175,7 @@ def main() -> None:
     print(
         "\nRaw scores, NAB's way (threshold optimised per profile on the labels): leave one series out, then in-sample"
     )
-    _table(
+    print_table(
         ["detector"] + [f"LOO {p}" for p in profiles] + [f"in-sample {p}" for p in profiles],
         [
             [name] + [f"{e.raw_loo[p.name]:6.1f}" for p in PROFILES] + [f"{e.raw_in[p.name]:6.1f}" for p in PROFILES]
@@ -181,7 +183,7 @@ def main() -> None:
         ],
     )
     print("\nSettings chosen on the other four series, per held-out series; in-sample choice last")
-    _table(
+    print_table(
         ["detector"]
         + [run.series.name.removeprefix("Twitter_volume_") for run in next(iter(results.values())).held_out]
         + ["in-sample"],
@@ -196,12 +198,12 @@ def main() -> None:
             total = f if total is None else total + f
             rows.append(_event_row(name, run.series.name.removeprefix("Twitter_volume_"), f))
         rows.append(_event_row(name, "all", total))
-    _table(
+    print_table(
         ["detector", "series", "caught", "median delay", "worst delay", "false alerts", "per week"],
         rows,
     )
     print("\nHeld-out delay per labelled window, from its anomaly point to the first alert in the window")
-    _table(
+    print_table(
         ["detector", "series", "delays"],
         [
             [name, run.series.name.removeprefix("Twitter_volume_"), _delays(run)]
@@ -228,14 +230,6 @@ def _delays(run: SeriesRun) -> str:
     return ", ".join(_minutes(d) for d in run.figures.point_delays) + (
         f" ({run.figures.missed} missed)" if run.figures.missed else ""
     )
-
-
-def _table(header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
 
 
 if __name__ == "__main__":
