@@ -17,6 +17,10 @@ from detectors.sentiment import LABELS, Sentiment
 #: and accepting it would push the brand's event time into the future.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_TEXT_CHARS = 20_000
+#: More followers than any platform has users: a larger count is a collector's bug, refused
+#: rather than clipped (a guess would weigh the mention's reach), and a bound that keeps
+#: every reach computation within float range (a JSON integer has no size limit).
+MAX_FOLLOWERS = 10_000_000_000
 SAMPLE_TEXT_CHARS = 280
 
 
@@ -39,7 +43,7 @@ class Author(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     handle: str = Field(min_length=1, max_length=256)
-    followers: int = Field(ge=0, strict=True)
+    followers: int = Field(ge=0, le=MAX_FOLLOWERS, strict=True)
 
 
 class Mention(BaseModel):
@@ -64,7 +68,13 @@ class Mention(BaseModel):
 
     @field_validator("created_at")
     @classmethod
-    def _not_in_the_future(cls, value: datetime) -> datetime:
+    def _in_utc_and_not_in_the_future(cls, value: datetime) -> datetime:
+        try:
+            # In UTC from here on: "0001-01-01T00:00:00+14:00" is a valid string whose UTC
+            # time is before year 1, and any arithmetic on it would overflow further down.
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the years 1 to 9999 once in UTC") from None
         if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
             raise ValueError(f"is more than {MAX_CLOCK_SKEW} in the future")
         return value
