@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 from pydantic import BaseModel
@@ -39,7 +40,7 @@ from detectors.signals import Signal, make_watch
 from streams import topics
 from streams.app import app, settings
 from streams.enrichment import Enricher
-from streams.errors import ChannelUnavailable, DeliveryError, InvalidMention
+from streams.errors import InvalidMention
 from streams.judges import Judges
 from streams.records import EnrichedMention, WindowCount
 from streams.silences import current_silences
@@ -64,6 +65,7 @@ judges = Judges(brand_judges, settings.authenticity)
 tracker = IncidentTracker()
 dispatcher = Dispatcher(settings.routes)
 capper = FrequencyCapper(settings.routes.frequency_caps)
+redelivery = settings.redelivery
 
 
 def count_delivery(channel: str, outcome: Outcome) -> None:
@@ -401,31 +403,13 @@ def deliverer(receiver: str):
             previous = Receipt.model_validate(stored) if stored else None
             if previous is not None and previous.covers(notification) and not outbound.reminder:
                 continue
-            receipt = await _deliver_until_done(notifier, notification, previous, outbound)
+            refused = partial(publish, topics.undeliverable, receiver, outbound)
+            receipt = await redelivery.deliver(notifier, notification, previous, refused=refused)
             if receipt is not None:
                 receipts[notification.key] = receipt.model_dump(mode="json")
 
     deliver.__name__ = deliver.__qualname__ = f"deliver_{receiver.replace('-', '_')}"
     return deliver
-
-
-async def _deliver_until_done(notifier, notification, previous, outbound: Outbound) -> Receipt | None:
-    pause = settings.redelivery_seconds
-    while True:
-        try:
-            return await notifier.deliver(notification, previous)
-        except DeliveryError as error:
-            if not error.retryable:
-                log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
-                await publish(topics.undeliverable, notification.channel, outbound)
-                return None
-            asked = error.retry_after if isinstance(error, ChannelUnavailable) else None
-            wait = max(pause, asked or 0.0)
-            log.warning(
-                "%s is unavailable (%s); trying %s again in %.0f s", notification.channel, error, notification.key, wait
-            )
-            await asyncio.sleep(wait)
-            pause = min(pause * 2, settings.max_redelivery_seconds)
 
 
 for _receiver in notifiers:

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from alerts.calendar import CampaignCalendar
+from alerts.delivery import Redelivery
 from alerts.receivers import CONSOLE, Receiver
 from alerts.routing import RoutingConfig
 from alerts.slack import SlackConfig
@@ -182,10 +183,13 @@ class Settings(BaseSettings):
         {}, description="BADBUZZ_RUNBOOK_URLS: JSON object, brand → its crisis playbook's URL."
     )
     redelivery_seconds: float = Field(
-        5.0, gt=0, description="BADBUZZ_REDELIVERY_SECONDS: first wait before trying a channel that is down again."
+        1.0, gt=0, description="BADBUZZ_REDELIVERY_SECONDS: first wait before trying a channel that is down again."
     )
     max_redelivery_seconds: float = Field(
-        300.0, gt=0, description="BADBUZZ_MAX_REDELIVERY_SECONDS: the longest wait between two tries."
+        5.0,
+        gt=0,
+        description="BADBUZZ_MAX_REDELIVERY_SECONDS: the longest wait between two tries of a channel that is down "
+        "(unless it asks for longer with Retry-After): a channel that comes back is used again within it.",
     )
     receivers: tuple[Receiver, ...] = Field(
         (),
@@ -265,6 +269,10 @@ class Settings(BaseSettings):
             assert self.slack_channel is not None
             built_in.append(Receiver(name=LEGACY_SLACK, slack=SlackConfig(channel=self.slack_channel)))
         return (*built_in, *self.receivers)
+
+    @property
+    def redelivery(self) -> Redelivery:
+        return Redelivery(first_wait=self.redelivery_seconds, max_wait=self.max_redelivery_seconds)
 
     @property
     def slack_enabled(self) -> bool:

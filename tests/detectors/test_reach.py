@@ -27,5 +27,7 @@ def test_platforms_left_out_use_the_default_fraction():
 
 def test_an_audience_beyond_float_range_is_capped_not_an_overflow():
     # Validation refuses such counts; a mention built in code still gets a weight, not an OverflowError.
-    huge = mention("hi", followers=1).model_copy(update={"author": Author.model_construct(handle="a", followers=10**400)})
+    huge = mention("hi", followers=1).model_copy(
+        update={"author": Author.model_construct(handle="a", followers=10**400)}
+    )
     assert ReachModel().weight(huge) == ReachModel().max_reach
