@@ -197,7 +197,10 @@ class Settings(BaseSettings):
         "webhook, email).",
     )
     routing: RoutingConfig | None = Field(
-        None, description="Which receivers hear of which incidents, and when (YAML); default: every receiver."
+        None,
+        description="Which receivers hear of which incidents, and when (YAML); default: every receiver, a "
+        "warning after a 30 s group wait (a flap is never sent), a critical incident at once "
+        "(critical_group_wait 0s).",
     )
     console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
 
