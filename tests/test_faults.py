@@ -200,7 +200,7 @@ def test_a_broker_restart_on_durable_storage_loses_no_mention_and_the_worker_rec
         broker.start()
         restarted = time.monotonic()
         send(150, 150)
-        records = read_topic(broker, WINDOW_COUNTS, lambda rs: set(sent) <= set(counts_of(rs, "acme")), timeout=180)
+        records = read_topic(broker, WINDOW_COUNTS, lambda rs: set(sent) <= set(counts_of(rs, "acme")), timeout=60)
         print(f"every window published {time.monotonic() - restarted:.1f} s after the broker came back")
         counts = counts_of(records, "acme")
         # The ledger: every mention sent counted in its window, before or after the restart.
