@@ -1,8 +1,9 @@
-"""What the notifiers share: the notification they receive, the receipt they leave, how they retry."""
+"""What the notifiers share: the notification they receive, the receipt they leave, how they and the agent retry."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from alerts.incidents import IncidentEvent
 from streams.errors import ChannelUnavailable, DeliveryError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Notification(BaseModel):
@@ -151,3 +153,66 @@ class RetryPolicy(BaseModel):
             meter.count(Outcome.RETRIED)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+class Redelivery(BaseModel):
+    """How the delivery agent keeps a notification until its channel takes it.
+
+    A notifier gives up after its own few quick tries (:class:`RetryPolicy`) and raises
+    :class:`ChannelUnavailable`; the agent then holds the notification (and its channel's
+    topic behind it) and tries again. The held notification is the probe: the only request
+    sure to tell whether the channel takes it now. The waits double from ``first_wait`` to
+    ``max_wait`` and no further, so a channel that comes back after an outage of any length
+    is used again within ``max_wait`` plus one try, while a channel that asks for a pause
+    (``Retry-After``) gets it.
+
+    >>> policy = Redelivery(first_wait=1.0, max_wait=5.0)
+    >>> [policy.wait(retry, retry_after=None) for retry in range(5)]
+    [1.0, 2.0, 4.0, 5.0, 5.0]
+    >>> policy.wait(0, retry_after=30.0)
+    30.0
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_wait: float = Field(1.0, gt=0, description="Seconds before the first retry of a channel that is down.")
+    max_wait: float = Field(5.0, gt=0, description="Longest wait between two tries, unless the channel asks more.")
+    max_retry_after: float = Field(
+        600.0, gt=0, description="Longest Retry-After honoured: a channel asking a day must not hold alerts a day."
+    )
+
+    def wait(self, retry: int, retry_after: float | None) -> float:
+        """Seconds before try number ``retry + 2`` (``retry`` is 0-based)."""
+        backoff = min(self.max_wait, self.first_wait * 2 ** min(retry, 64))
+        return max(backoff, min(retry_after or 0.0, self.max_retry_after))
+
+    async def deliver(
+        self,
+        notifier: Notifier,
+        notification: Notification,
+        previous: Receipt | None,
+        *,
+        refused: Callable[[], Awaitable[None]],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> Receipt | None:
+        """The receipt once the channel took ``notification``; ``None`` after ``refused()`` if it never will."""
+        retry = 0
+        while True:
+            try:
+                return await notifier.deliver(notification, previous)
+            except DeliveryError as error:
+                if not error.retryable:
+                    log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
+                    await refused()
+                    return None
+                asked = error.retry_after if isinstance(error, ChannelUnavailable) else None
+                wait = self.wait(retry, asked)
+                log.warning(
+                    "%s is unavailable (%s); trying %s again in %.1f s",
+                    notification.channel,
+                    error,
+                    notification.key,
+                    wait,
+                )
+                await sleep(wait)
+                retry += 1

@@ -3,9 +3,11 @@
 For each receiver an incident is routed to, the dispatcher keeps a *group*:
 the incident's changes not yet sent to that receiver and when to send them.
 
-* **group wait**: a receiver's first notification of an incident waits
+* **group wait**: a receiver's first notification of a warning waits
   ``group_wait``, so a flap (opened and resolved within it) is never sent and an
-  immediate escalation arrives as one critical notification;
+  immediate escalation arrives as one critical notification; a critical incident
+  waits ``critical_group_wait`` (none by default) and so does a warning that
+  turns critical within its wait;
 * **group interval**: growth updates ("still rising") to a receiver are at least
   ``group_interval`` apart, the latest value winning; escalations, resolutions
   and people's actions (acknowledged, escalated to PR, verdicts) go at once;
@@ -156,7 +158,7 @@ class Dispatcher:
             group.timing = timing
             group.pending = max(group.pending or event.change, event.change, key=_WEIGHT.index)
             if not group.told:
-                wanted = now + timing.group_wait
+                wanted = now + timing.first_wait(incident.severity)
             elif event.change in _URGENT:
                 wanted = now
             else:

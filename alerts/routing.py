@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 
 from alerts.matchers import Duration, Matcher, matches_all
 from alerts.quiet_hours import QuietHours
+from detectors.severity import Severity
 
 
 class Route(BaseModel):
@@ -40,7 +41,14 @@ class Route(BaseModel):
     )
     matchers: list[Matcher] = Field([], description='Alertmanager matchers: severity="critical", brand=~"ac.*".')
     continue_: bool = Field(False, alias="continue", description="Keep looking at the next siblings after a match.")
-    group_wait: Duration | None = Field(None, description="Wait before a receiver's first notification.")
+    group_wait: Duration | None = Field(
+        None, description="Wait before a receiver's first notification of a warning or info incident."
+    )
+    critical_group_wait: Duration | None = Field(
+        None,
+        description="Wait before a receiver's first notification of a critical incident; 0s by default: a crisis "
+        "goes straight through, as Alertmanager users route critical alerts with group_wait 0s.",
+    )
     group_interval: Duration | None = Field(None, description="Least time between two updates of one incident.")
     repeat_interval: Duration | None = Field(None, description="Re-send a still-open, unchanged incident this often.")
     mute_when: list[str] | None = Field(None, description="Names of quiet hours during which low severities wait.")
@@ -98,6 +106,11 @@ class Timing(BaseModel):
     group_interval: Duration
     repeat_interval: Duration
     mute_when: tuple[str, ...] = ()
+    critical_group_wait: Duration = timedelta(0)
+
+    def first_wait(self, severity: Severity) -> timedelta:
+        """How long a receiver's first notification of an incident of this severity waits."""
+        return self.critical_group_wait if severity is Severity.CRITICAL else self.group_wait
 
 
 class Match(BaseModel):
@@ -173,8 +186,13 @@ DEFAULT_INHIBIT_RULES = [
     ),
 ]
 
+#: A warning waits 30 s before its first notification, so a flap is never sent and an escalation
+#: within the wait arrives as one critical notification; a critical incident does not wait.
 DEFAULT_TIMING = Timing(
-    group_wait=timedelta(seconds=30), group_interval=timedelta(minutes=5), repeat_interval=timedelta(hours=4)
+    group_wait=timedelta(seconds=30),
+    critical_group_wait=timedelta(0),
+    group_interval=timedelta(minutes=5),
+    repeat_interval=timedelta(hours=4),
 )
 
 
@@ -258,6 +276,7 @@ def _descend(route: Route, labels: dict[str, str], inherited: Timing, receiver: 
     receiver = route.receiver or receiver
     timing = Timing(
         group_wait=_first(route.group_wait, inherited.group_wait),
+        critical_group_wait=_first(route.critical_group_wait, inherited.critical_group_wait),
         group_interval=_first(route.group_interval, inherited.group_interval),
         repeat_interval=_first(route.repeat_interval, inherited.repeat_interval),
         mute_when=inherited.mute_when if route.mute_when is None else tuple(route.mute_when),

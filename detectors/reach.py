@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from streams.records import Mention, Platform
+from streams.records import MAX_FOLLOWERS, Mention, Platform
 
 DEFAULT_FRACTIONS: dict[Platform, float] = {
     Platform.X: 0.05,
@@ -77,6 +77,9 @@ class ReachModel(BaseModel):
     1.0
     >>> model.weight(mention("x", 2_000_000_000))
     10000000.0
+    >>> model.weight(Mention.model_construct(platform="x", is_reply=False, is_repost=False,
+    ...                                      author=Author.model_construct(followers=10**400)))
+    10000000.0
     """
 
     model_config = ConfigDict(frozen=True)
@@ -89,7 +92,10 @@ class ReachModel(BaseModel):
 
     def weight(self, mention: Mention) -> float:
         """The reach weight of ``mention``: at least 1, at most ``max_reach``."""
-        reach = mention.author.followers * self.fractions.get(mention.platform, self.default_fraction)
+        # Validation bounds followers; a Mention built in code is not validated against it, and an
+        # integer beyond float range would raise OverflowError here.
+        followers = min(mention.author.followers, MAX_FOLLOWERS)
+        reach = followers * self.fractions.get(mention.platform, self.default_fraction)
         if mention.is_reply:
             reach *= self.reply_factor
         if mention.is_repost:

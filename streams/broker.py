@@ -64,12 +64,25 @@ def free_port() -> int:
 
 
 class EmbeddedBroker:
-    """Tansu listening on loopback only, in memory, stopped with its owner (a context manager)."""
+    """Tansu listening on loopback only, stopped with its owner (a context manager).
 
-    def __init__(self, port: int | None = None, log_path: Path | None = None, start_timeout: float = 10.0) -> None:
+    In memory by default; ``storage`` names another of Tansu's engines (``s3://bucket/``
+    with ``env`` giving the endpoint and keys) for a broker whose topics outlive it.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        log_path: Path | None = None,
+        start_timeout: float = 10.0,
+        storage: str = "memory://tansu/",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.log_path = log_path
         self.start_timeout = start_timeout
+        self.storage = storage
+        self.storage_env = env or {}
         self.process: subprocess.Popen | None = None
 
     @property
@@ -94,10 +107,11 @@ class EmbeddedBroker:
                     "--advertised-listener-url",
                     listener,
                     "--storage-engine",
-                    "memory://tansu/",
+                    self.storage,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env={**os.environ, **self.storage_env} if self.storage_env else None,
             )
         finally:
             if log is not subprocess.DEVNULL:

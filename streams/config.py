@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from alerts.calendar import CampaignCalendar
+from alerts.delivery import Redelivery
 from alerts.i18n import Language
 from alerts.receivers import CONSOLE, Receiver
 from alerts.routing import RoutingConfig
@@ -205,10 +206,13 @@ class Settings(BaseSettings):
         {}, description="BADBUZZ_RUNBOOK_URLS: JSON object, brand → its crisis playbook's URL."
     )
     redelivery_seconds: float = Field(
-        5.0, gt=0, description="BADBUZZ_REDELIVERY_SECONDS: first wait before trying a channel that is down again."
+        1.0, gt=0, description="BADBUZZ_REDELIVERY_SECONDS: first wait before trying a channel that is down again."
     )
     max_redelivery_seconds: float = Field(
-        300.0, gt=0, description="BADBUZZ_MAX_REDELIVERY_SECONDS: the longest wait between two tries."
+        5.0,
+        gt=0,
+        description="BADBUZZ_MAX_REDELIVERY_SECONDS: the longest wait between two tries of a channel that is down "
+        "(unless it asks for longer with Retry-After): a channel that comes back is used again within it.",
     )
     receivers: tuple[Receiver, ...] = Field(
         (),
@@ -216,7 +220,10 @@ class Settings(BaseSettings):
         "webhook, email).",
     )
     routing: RoutingConfig | None = Field(
-        None, description="Which receivers hear of which incidents, and when (YAML); default: every receiver."
+        None,
+        description="Which receivers hear of which incidents, and when (YAML); default: every receiver, a "
+        "warning after a 30 s group wait (a flap is never sent), a critical incident at once "
+        "(critical_group_wait 0s).",
     )
     console_alerts: bool = Field(True, description="BADBUZZ_CONSOLE_ALERTS: print incidents on the worker's terminal.")
     language: Language = Field(
@@ -297,6 +304,10 @@ class Settings(BaseSettings):
     @property
     def console_address(self) -> str:
         return (self.console_url or f"http://localhost:{self.web_port}/console").rstrip("/")
+
+    @property
+    def redelivery(self) -> Redelivery:
+        return Redelivery(first_wait=self.redelivery_seconds, max_wait=self.max_redelivery_seconds)
 
     @property
     def slack_enabled(self) -> bool:

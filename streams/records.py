@@ -6,14 +6,18 @@ collectors that feed the pipeline; the others are badbuzz's own.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from detectors.sentiment import LABELS, Sentiment
 
 MAX_TEXT_CHARS = 20_000
+#: More followers than any platform has users: a larger count is a collector's bug, refused
+#: rather than clipped (a guess would weigh the mention's reach), and a bound that keeps
+#: every reach computation within float range (a JSON integer has no size limit).
+MAX_FOLLOWERS = 10_000_000_000
 SAMPLE_TEXT_CHARS = 280
 
 
@@ -36,7 +40,7 @@ class Author(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     handle: str = Field(min_length=1, max_length=256)
-    followers: int = Field(ge=0, strict=True)
+    followers: int = Field(ge=0, le=MAX_FOLLOWERS, strict=True)
 
 
 class Mention(BaseModel):
@@ -58,6 +62,17 @@ class Mention(BaseModel):
     created_at: AwareDatetime = Field(strict=True)
     is_repost: bool = Field(False, strict=True)
     is_reply: bool = Field(False, strict=True)
+
+    @field_validator("created_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        try:
+            # In UTC from here on: "0001-01-01T00:00:00+14:00" is a valid string whose UTC
+            # time is before year 1, and any arithmetic on it would overflow further down.
+            # (A time in the future is the ingest stage's to refuse: it knows the clock.)
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the years 1 to 9999 once in UTC") from None
 
 
 class Kind(StrEnum):

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from functools import partial
 
-from alerts.delivery import Receipt
 from alerts.dispatch import Outbound
 from streams import topics
 from streams.config import Settings
-from streams.errors import ChannelUnavailable, DeliveryError
 from streams.tables import receipts
-
-log = logging.getLogger(__name__)
 
 
 def install(app, settings: Settings, notifiers: dict, publish) -> None:
@@ -21,8 +16,7 @@ def install(app, settings: Settings, notifiers: dict, publish) -> None:
     receivers' agents carry on. A notification the channel refuses for good goes to the
     undeliverable topic with the reason."""
 
-    async def refused(outbound: Outbound) -> None:
-        await publish(topics.undeliverable, outbound.notification().channel, outbound)
+    redelivery = settings.redelivery
 
     for receiver, notifier in notifiers.items():
 
@@ -33,7 +27,8 @@ def install(app, settings: Settings, notifiers: dict, publish) -> None:
                 previous = receipts.get(notification.key)
                 if previous is not None and previous.covers(notification) and not outbound.reminder:
                     continue
-                receipt = await _deliver_until_done(settings, notifier, notification, previous, outbound, refused)
+                refused = partial(publish, topics.undeliverable, notification.channel, outbound)
+                receipt = await redelivery.deliver(notifier, notification, previous, refused=refused)
                 if receipt is not None:
                     receipts[notification.key] = receipt
 
@@ -44,22 +39,3 @@ def install(app, settings: Settings, notifiers: dict, publish) -> None:
     async def close_notifiers(sender, **signal_arguments) -> None:
         for notifier in notifiers.values():
             await notifier.close()
-
-
-async def _deliver_until_done(settings, notifier, notification, previous, outbound, refused) -> Receipt | None:
-    pause = settings.redelivery_seconds
-    while True:
-        try:
-            return await notifier.deliver(notification, previous)
-        except DeliveryError as error:
-            if not error.retryable:
-                log.error("%s refused %s for good: %s", notification.channel, notification.key, error)
-                await refused(outbound)
-                return None
-            asked = error.retry_after if isinstance(error, ChannelUnavailable) else None
-            wait = max(pause, asked or 0.0)
-            log.warning(
-                "%s is unavailable (%s); trying %s again in %.0f s", notification.channel, error, notification.key, wait
-            )
-            await asyncio.sleep(wait)
-            pause = min(pause * 2, settings.max_redelivery_seconds)

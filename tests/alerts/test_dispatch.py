@@ -26,7 +26,7 @@ TREE = {
     "group_interval": "5m",
     "repeat_interval": "4h",
     "routes": [
-        {"match": {"severity": "critical"}, "receiver": "pager", "group_wait": "10s", "continue": True},
+        {"match": {"severity": "critical"}, "receiver": "pager", "critical_group_wait": "10s", "continue": True},
         {"match": {"escalated": True}, "receiver": "pr", "group_wait": "0s", "continue": True},
         {"receiver": "slack"},
     ],
@@ -85,14 +85,28 @@ def test_the_first_notification_waits_the_group_wait(run):
     assert brief(run.tick(T0 + 30 * S)) == [("slack", "opened", 1)]
 
 
+def test_a_critical_incident_skips_the_group_wait_where_its_route_sets_none(run):
+    assert brief(run.on(T0, Change.OPENED, incident(severity=C))) == [("slack", "opened", 1)]
+    assert timeline(run.run_until(T0 + M)) == [(T0 + 10 * S, "pager", "acme/volume", "opened", 1)]
+
+
+def test_critical_incidents_go_straight_through_by_default_and_warnings_wait():
+    run = Run(RoutingConfig.broadcast(["slack"]))
+    assert brief(run.on(T0, Change.OPENED, incident(severity=C))) == [("slack", "opened", 1)]
+    assert run.on(T0, Change.OPENED, incident(signal=Signal.NEGATIVE_SHARE, severity=W)) == []
+    assert run.state.next_wakeup() == T0 + 30 * S
+
+
 def test_an_escalation_within_the_group_wait_arrives_as_one_critical_notification(run):
     run.on(T0, Change.OPENED, incident())
-    run.on(T0 + 5 * S, Change.ESCALATED, incident(severity=C, revision=2))
-    assert timeline(run.run_until(T0 + H)) == [
+    # Critical now: the receivers still waiting are told at once, of the opening, at its critical revision.
+    assert brief(run.on(T0 + 5 * S, Change.ESCALATED, incident(severity=C, revision=2))) == [("slack", "opened", 2)]
+    run.run_until(T0 + H)
+    assert timeline(run.sent) == [
+        (T0 + 5 * S, "slack", "acme/volume", "opened", 2),
         (T0 + 15 * S, "pager", "acme/volume", "escalated", 2),
-        (T0 + 30 * S, "slack", "acme/volume", "opened", 2),
     ]
-    assert run.sent[1][1].event.incident.severity is C
+    assert run.sent[0][1].event.incident.severity is C
 
 
 def test_a_flap_within_the_group_wait_is_never_sent_and_leaves_nothing_behind(run):
@@ -206,8 +220,8 @@ def test_a_critical_incident_mutes_the_warnings_of_its_brand_until_it_resolves(r
     run.on(T0, Change.OPENED, share)
     run.on(T0, Change.OPENED, incident(severity=C))
     run.on(T0, Change.OPENED, incident("globex"))
-    sent = run.run_until(T0 + 6 * M)
-    assert {(o.receiver, o.event.incident.dedup_key) for _, o in sent} == {
+    run.run_until(T0 + 6 * M)
+    assert {(o.receiver, o.event.incident.dedup_key) for _, o in run.sent} == {
         ("pager", "acme/volume"),
         ("slack", "acme/volume"),
         ("slack", "globex/volume"),
@@ -351,9 +365,9 @@ def test_quiet_hours_follow_each_brands_zone():
 def test_a_critical_incident_is_never_held_and_an_escalation_ends_the_wait():
     run = paris_quiet()
     at = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
-    run.on(at, Change.OPENED, incident(severity=C, opened_at=at))
+    assert brief(run.on(at, Change.OPENED, incident(severity=C, opened_at=at))) == [("slack", "opened", 1)]
     run.on(at, Change.OPENED, incident(signal=Signal.NEGATIVE_SHARE, opened_at=at))
-    assert timeline(run.run_until(at + M)) == [(at + 30 * S, "slack", "acme/volume", "opened", 1)]
+    assert run.run_until(at + M) == []
     escalated = incident(signal=Signal.NEGATIVE_SHARE, severity=C, revision=2, opened_at=at)
     # Its first notification to this receiver: told as an opening, at its new severity.
     (out,) = run.on(at + 10 * M, Change.ESCALATED, escalated)

@@ -57,17 +57,20 @@ def test_children_inherit_timings_and_quiet_hours_unless_they_set_them(example):
         m.receiver: m.timing for m in example.matches(incident_labels(incident("globex", severity=C), "food"))
     }
     page, food = by_receiver["pagerduty-oncall"], by_receiver["slack-food"]
-    assert (page.group_wait, page.group_interval, page.repeat_interval) == (
+    assert (page.group_wait, page.critical_group_wait, page.group_interval, page.repeat_interval) == (
+        timedelta(seconds=30),
         timedelta(seconds=10),
         timedelta(minutes=5),
         timedelta(minutes=30),
     )
     assert page.mute_when == ()
-    assert (food.group_wait, food.repeat_interval, food.mute_when) == (
+    assert (food.group_wait, food.critical_group_wait, food.repeat_interval, food.mute_when) == (
         timedelta(seconds=30),
+        timedelta(0),
         timedelta(hours=4),
         ("night", "weekend"),
     )
+    assert (food.first_wait(C), food.first_wait(W)) == (timedelta(0), timedelta(seconds=30))
     beauty = example.matches(incident_labels(incident("acme"), "beauty"))[0].timing
     assert beauty.mute_when == ("night",)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from detectors.reach import ReachModel
-from streams.records import Platform
+from streams.records import Author, Platform
 from tests.detectors.factory import mention
 
 
@@ -23,3 +23,11 @@ def test_platforms_left_out_use_the_default_fraction():
     model = ReachModel(fractions={Platform.TIKTOK: 1.0}, default_fraction=0.01)
     assert model.weight(mention("hi", followers=1_000, platform=Platform.TIKTOK)) == 1_000
     assert model.weight(mention("hi", followers=1_000, platform=Platform.REDDIT)) == 10
+
+
+def test_an_audience_beyond_float_range_is_capped_not_an_overflow():
+    # Validation refuses such counts; a mention built in code still gets a weight, not an OverflowError.
+    huge = mention("hi", followers=1).model_copy(
+        update={"author": Author.model_construct(handle="a", followers=10**400)}
+    )
+    assert ReachModel().weight(huge) == ReachModel().max_reach

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from streams.errors import InvalidMention, RejectReason
-from streams.records import MAX_TEXT_CHARS, Mention, Platform
+from streams.records import MAX_FOLLOWERS, MAX_TEXT_CHARS, Mention, Platform
 from streams.validation import dead_letter, decode_mention
 
 MAX_BYTES = 65_536
@@ -116,6 +116,27 @@ def test_rejects_followers_as_a_string() -> None:
     assert "author.followers" in error.detail
 
 
+def raw_with_followers(number: str) -> bytes:
+    """A mention whose follower count is written as given: JSON integers have no size limit."""
+    return encode(mention_dict(author={"handle": "alice", "followers": 7})).replace(b'"followers": 7', number.encode())
+
+
+@pytest.mark.parametrize(
+    "number", ["1" + "0" * 400, str(MAX_FOLLOWERS + 1), "-1", "NaN", "Infinity", "-Infinity", "1e400", "12.5"]
+)
+def test_rejects_followers_out_of_range_or_not_a_whole_number(number: str) -> None:
+    error = rejection(raw_with_followers(f'"followers": {number}'))
+    assert error.reason is RejectReason.INVALID_SCHEMA
+    assert error.detail.startswith("author.followers:")
+    # The detail says what is wrong without echoing a 400-digit number.
+    assert len(error.detail) < 200
+
+
+def test_accepts_followers_at_the_limit() -> None:
+    raw = raw_with_followers(f'"followers": {MAX_FOLLOWERS}')
+    assert decode_mention(raw, max_bytes=MAX_BYTES).author.followers == MAX_FOLLOWERS
+
+
 def test_rejects_brand_as_a_number() -> None:
     error = rejection(encode(mention_dict(brand=42)))
     assert error.reason is RejectReason.INVALID_SCHEMA
@@ -126,6 +147,19 @@ def test_rejects_a_naive_datetime() -> None:
     error = rejection(encode(mention_dict(created_at="2026-03-02T14:00:05")))
     assert error.reason is RejectReason.INVALID_SCHEMA
     assert "created_at" in error.detail
+
+
+@pytest.mark.parametrize("created_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_rejects_a_time_outside_the_calendar_once_in_utc(created_at: str) -> None:
+    error = rejection(encode(mention_dict(created_at=created_at)))
+    assert error.reason is RejectReason.INVALID_SCHEMA
+    assert error.detail.startswith("created_at:")
+
+
+def test_keeps_created_at_in_utc() -> None:
+    mention = decode_mention(encode(mention_dict(created_at="2026-03-02T15:00:05+01:00")), max_bytes=MAX_BYTES)
+    assert mention.created_at.utcoffset() == timedelta(0)
+    assert mention.created_at == datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
 
 
 def test_rejects_text_over_the_limit() -> None:
