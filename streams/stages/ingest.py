@@ -183,7 +183,8 @@ async def _published_windows(consumer, partition: int, start: int, brands: set[s
     while start < end and await consumer.position(tp) < end:
         for record in (await consumer.getmany(tp, timeout_ms=1000)).get(tp, []):
             window = json.loads(record.value)
-            if window.get("brand") in brands:
+            # A snapshot of a window then still open is no sign that its closed count was published.
+            if window.get("brand") in brands and window.get("elapsed_seconds") is None:
                 published[window["brand"]].add(datetime.fromisoformat(window["start"]))
     return published
 
