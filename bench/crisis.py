@@ -249,19 +249,21 @@ def inject(
         for k in range(n_windows):
             i = point + k
             t, v = series.times[i], series.values[i]
+            # An early opening learns nothing: the replay goes on to the closed window that opens, so the
+            # injections drawn are those of a run without early judgement, crisis after crisis.
             if crisis.kind == "share":
                 negative = float(rng.binomial(int(v), crisis.level))
-                early = early_open(trial, negative / v if v else 0.0, t, step, early_rng, n=v)
-                j = trial.observe(negative / v if v else 0.0, t, n=v)
+                share = negative / v if v else 0.0
+                early = None if found is not None else early_open(trial, share, t, step, early_rng, v)
+                j = trial.observe(share, t, n=v)
             else:
                 added = float(rng.poisson(max(0.0, crisis.multiple(k * step) - 1.0) * level))
-                early = early_open(trial, v + added, t, step, early_rng)
+                early = None if found is not None else early_open(trial, v + added, t, step, early_rng)
                 j = trial.observe(v + added, t)
             if early is not None:
                 found = k * step + early
-                break
             if j.opens:
-                found = (k + 1) * step
+                found = (k + 1) * step if found is None else found
                 break
         if found is not None and found <= crisis.deadline.total_seconds():
             outcome.delays.append(found / 60.0)
