@@ -163,7 +163,7 @@ def test_the_buttons_of_the_posted_message_act_on_the_incident(broker, fake_slac
     simulators = [
         MentionSimulator(
             brands=(Brand(name, peak_per_minute=30, french=0.6),),
-            crisis=Crisis(brand=name, starts_at=START + timedelta(minutes=2), minutes=60),
+            crises=(Crisis(brand=name, starts_at=START + timedelta(minutes=2), minutes=60),),
             seed=seed,
         )
         for seed, name in enumerate(("acme", "globex"), start=3)
