@@ -16,6 +16,12 @@ on top of the real counts (Poisson draws around the previous day's mean level):
 - a negative share moving from 15 % to 30 % or 45 % for an hour, negatives drawn binomially out
   of the real volume (the negative-share watch).
 
+With early judgement (as shipped; ``--no-early`` leaves it out), each window is also judged
+while it fills, as the pipeline does: every ``EARLY_STEP`` seconds from ``EARLY_MIN`` seconds
+into it, on its mentions so far (the window's count thinned binomially to the time elapsed:
+mentions spread evenly over the window, a seeded draw); an early opening counts from that
+moment, and for the false alerts it counts like any other.
+
 Delays run from the crisis start. False alerts a week are counted on the same series without
 any injection (NAB series: alerts outside labelled windows; airline series have no labels, so
 every alert counts). Last, the real airline mentions are replayed through the negative-volume
@@ -142,6 +148,38 @@ def airline_counts(path: Path, window_seconds: int) -> dict[str, tuple[Series, S
 
 #: Overridden from the command line to measure a setting other than the shipped one.
 OVERRIDES: dict = {}
+#: How often, and from how far into a window, the pipeline judges it while it fills (its defaults).
+EARLY_STEP = 5.0
+EARLY_MIN = 10.0
+EARLY = {"on": True}
+
+
+def early_open(watch, value: float, t: datetime, step: float, rng: np.random.Generator, n: float | None = None):
+    """Seconds into the window at which judging it while it fills opens an alert, or ``None``.
+
+    ``value`` is the closed window's count (or its share of ``n``). Its mentions are given times
+    spread evenly over the window (a seeded draw), so what it holds ``e`` seconds in is a
+    binomial thinning of the count, growing as the window fills.
+    """
+    if not EARLY["on"] or watch.alerting:
+        return None
+    mentions = int(round(n if n is not None else value))
+    arrivals = np.sort(rng.random(mentions) * step)
+    negative = np.zeros(mentions, dtype=bool)
+    if n is not None:
+        negative[: int(round(value * n))] = True
+        rng.shuffle(negative)
+    negatives_so_far = np.concatenate(([0], np.cumsum(negative)))
+    for elapsed in np.arange(EARLY_MIN, step, EARLY_STEP):
+        so_far = int(np.searchsorted(arrivals, elapsed))
+        if n is None:
+            judgement = watch.judge_partial(float(so_far), t, float(elapsed))
+        else:
+            share = negatives_so_far[so_far] / so_far if so_far else 0.0
+            judgement = watch.judge_partial(float(share), t, float(elapsed), n=float(so_far))
+        if judgement is not None:
+            return float(elapsed)
+    return None
 
 
 def _watch(kind: SignalKind, series: Series, detector: str):
@@ -157,13 +195,17 @@ def clean_run(baseline: Baseline, detector: str, kind: SignalKind, negatives: li
     """The series without injection: the watch before each window, which windows were alerting, false alerts."""
     watch = _watch(kind, baseline.series, detector)
     alerting, opens = [], []
+    step = baseline.series.step.total_seconds()
+    rng = np.random.default_rng(len(baseline.series.values))
     for i, (t, v) in enumerate(zip(baseline.series.times, baseline.series.values)):
         alerting.append(watch.alerting)
+        n = None if negatives is None else v
+        early = early_open(watch, v if negatives is None else (negatives[i] / v if v else 0.0), t, step, rng, n)
         if negatives is None:
             j = watch.observe(v, t)
         else:
             j = watch.observe(negatives[i] / v if v else 0.0, t, n=v)
-        opens.append(j.opens)
+        opens.append(j.opens or early is not None)
     return alerting, opens
 
 
@@ -201,20 +243,29 @@ def inject(
             _observe(watch, series, i, negatives)
         position = point
         trial = copy.deepcopy(watch)
+        # Its own draws: the injections are those of a run without early judgement.
+        early_rng = np.random.default_rng(point)
         level = float(np.mean(series.values[max(0, point - day) : point]))
         found = None
         n_windows = max(1, round(crisis.duration.total_seconds() / step))
         for k in range(n_windows):
             i = point + k
             t, v = series.times[i], series.values[i]
+            # An early opening learns nothing: the replay goes on to the closed window that opens, so the
+            # injections drawn are those of a run without early judgement, crisis after crisis.
             if crisis.kind == "share":
                 negative = float(rng.binomial(int(v), crisis.level))
-                j = trial.observe(negative / v if v else 0.0, t, n=v)
+                share = negative / v if v else 0.0
+                early = None if found is not None else early_open(trial, share, t, step, early_rng, v)
+                j = trial.observe(share, t, n=v)
             else:
                 added = float(rng.poisson(max(0.0, crisis.multiple(k * step) - 1.0) * level))
+                early = None if found is not None else early_open(trial, v + added, t, step, early_rng)
                 j = trial.observe(v + added, t)
+            if early is not None:
+                found = k * step + early
             if j.opens:
-                found = (k + 1) * step
+                found = (k + 1) * step if found is None else found
                 break
         if found is not None and found <= crisis.deadline.total_seconds():
             outcome.delays.append(found / 60.0)
@@ -290,7 +341,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--min-count", type=float, help="BADBUZZ_MIN_COUNT instead of the shipped default")
     parser.add_argument("--threshold-factor", type=float, help="the counts' shipped threshold times this")
+    parser.add_argument("--no-early", action="store_true", help="judge closed windows only, no early judgement")
     args = parser.parse_args()
+    EARLY["on"] = not args.no_early
     if args.min_count is not None:
         OVERRIDES["min_count"] = args.min_count
     if args.threshold_factor is not None:
@@ -341,6 +394,7 @@ def main() -> None:
                     worst[key] = (rate, series.name)
 
     setting = ", ".join(f"{k} {v:g}" for k, v in OVERRIDES.items()) or "as shipped"
+    setting += ", early judgement" if EARLY["on"] else ", closed windows only"
     print(
         f"Crisis injection, detector {args.detector} {setting}, "
         f"{args.per_series} crises per type and series, seed {args.seed}\n"

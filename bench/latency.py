@@ -13,7 +13,8 @@ For each crisis it prints the time from its first mention to Slack's receipt of 
 the timestamps of the records on the pipeline's own topics:
 
 - ingest: first crisis mention → the window count that opened the incident is published
-  (the window filling and closing, plus its lateness);
+  (the window filling and closing, plus its lateness; or, judged early, the snapshot of the
+  window still open that opened it);
 - detection: that window count → the incident event;
 - routing: the incident event → the notification for Slack's receiver (group wait, caps);
 - delivery: that notification → Slack's receipt.
@@ -228,7 +229,12 @@ def _read_timings(
         timings[brand].incident = at
     for record in recorded.of(WINDOW_COUNTS):
         window = WindowCount.model_validate_json(record.value)
-        if window.brand in opened and window.end == opened[window.brand][1]:
+        # The window's last record before the incident: a snapshot of it still open, or the closed one.
+        if (
+            window.brand in opened
+            and window.end == opened[window.brand][1]
+            and record.timestamp / 1000 <= (opened[window.brand][0])
+        ):
             timings[window.brand].window_published = record.timestamp / 1000
     for record in recorded.of(notifications_topic(RECEIVER)):
         outbound = Outbound.model_validate_json(record.value)
@@ -251,6 +257,7 @@ def _read_timings(
 def _describe_misses(recorded: TopicRecorder, timings: dict[str, Timing]) -> None:
     """For crises with no incident: the busiest window of the crisis against the hour before it."""
     windows = [WindowCount.model_validate_json(record.value) for record in recorded.of(WINDOW_COUNTS)]
+    windows = [window for window in windows if not window.partial]
     for brand, timing in timings.items():
         if timing.incident is not None:
             if timing.slack is None:

@@ -80,6 +80,39 @@ class BrandWatch:
         """Someone said the signal's alert is no crisis: learn its level until the alert is over."""
         self.dismissed.add(signal)
 
+    def judge_partial(self, window: WindowCount, signals: Iterable[Signal]) -> BrandVerdict:
+        """Judge ``window``, still open (``window.elapsed_seconds`` into it), on ``signals``: the verdict holds
+        only the signals whose watch already opens an alert. Nothing is learnt nor added to the history."""
+        seconds = window.elapsed_seconds
+        if seconds is None:
+            raise ValueError("a closed window is observed, not judged early")
+        judgements = {}
+        for signal in signals:
+            watch = self.watches.get(signal)
+            if watch is None or signal in self.dismissed:
+                continue
+            judgement = watch.judge_partial(
+                signal.value_of(window),
+                window.start,
+                seconds,
+                n=float(window.volume) if signal.is_share else None,
+            )
+            if judgement is not None:
+                judgements[signal] = judgement
+        emerging = self.terms.emerging(self._terms(window)) if judgements else []
+        return BrandVerdict(judgements, tuple(emerging), self._usual_share(window))
+
+    def _usual_share(self, window: WindowCount) -> float | None:
+        watch = self.watches.get(Signal.NEGATIVE_SHARE)
+        if watch is None:
+            return None
+        return watch.usual(Signal.NEGATIVE_SHARE.value_of(window), window.start, n=float(window.volume))[0]
+
+    @staticmethod
+    def _terms(window: WindowCount) -> dict[str, int]:
+        # The brand's own name rises with every spike of it: it tells nothing.
+        return {term: count for term, count in window.terms.items() if term.lstrip("#$@") != window.brand.lower()}
+
     def observe(self, window: WindowCount, *, relaxed: Collection[Signal] = ()) -> BrandVerdict:
         """Judge a window on every signal; ``relaxed`` signals (a campaign is on) learn whatever they see."""
         judgements = {}
@@ -103,19 +136,20 @@ class BrandWatch:
                     judgement.anomalous,
                 )
             )
-        # The brand's own name rises with every spike of it: it tells nothing.
-        terms = {term: count for term, count in window.terms.items() if term.lstrip("#$@") != window.brand.lower()}
+        terms = self._terms(window)
         emerging = self.terms.emerging(terms)
         # Like the watches, the terms of an anomalous window are not learnt: a crisis
         # hashtag keeps standing out for as long as the crisis lasts.
         if not any(judgement.anomalous for judgement in judgements.values()):
             self.terms.learn(terms)
-        return BrandVerdict(judgements=judgements, emerging_terms=tuple(emerging))
+        share = judgements.get(Signal.NEGATIVE_SHARE)
+        return BrandVerdict(judgements, tuple(emerging), share.usual if share is not None else None)
 
 
 @dataclass(frozen=True)
 class BrandVerdict:
-    """The judgements of one window of a brand, per signal, and the terms that stood out."""
+    """The judgements of one window of a brand, per signal, the terms that stood out, the usual negative share."""
 
     judgements: dict[Signal, Judgement]
     emerging_terms: tuple[Term, ...]
+    usual_negative_share: float | None = None

@@ -11,6 +11,7 @@ from datetime import datetime
 from river.base import AnomalyDetector
 from scipy.special import betainc, gammainc, gammaln
 
+from detectors.partial import PartialEvidence
 from detectors.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
 
 #: What a silent series is still expected to get: one mention an hour, whatever the window.
@@ -215,6 +216,30 @@ class CountEvidence(AnomalyDetector):
         """
         fraction = 1.0 if seconds is None else seconds / self.window_seconds
         return self.expected(time) * fraction, self.dispersion(0)
+
+    def partial_evidence(self, x: dict, seconds: float) -> PartialEvidence:
+        """The count of the first ``seconds`` of the window at ``x["time"]`` against its :meth:`expectation`.
+
+        The negative-binomial tail of the window's own span (a rate mixed over the window keeps
+        its dispersion over part of it), with no learning; nothing scores while warming up.
+
+        >>> import random
+        >>> from datetime import datetime, timedelta
+        >>> rng = random.Random(7)
+        >>> detector = CountEvidence(window_seconds=60)
+        >>> t0 = datetime(2026, 3, 2)
+        >>> for i in range(2 * 1440):
+        ...     detector.learn_one({"value": rng.randint(8, 12), "time": t0 + timedelta(minutes=i)})
+        >>> now = t0 + timedelta(days=2)
+        >>> [round(detector.partial_evidence({"value": value, "time": now}, seconds=20).score, 1) for value in (4, 40)]
+        [0.4, 28.4]
+        """
+        mean, dispersion = self.expectation(x["time"], seconds)
+        spread = math.sqrt(mean + dispersion * mean**2)
+        observed = float(x["value"])
+        warming = self.warming_up or self.n_seen == 0
+        score = 0.0 if warming or observed <= mean else negative_binomial_surprise(observed, mean, dispersion)
+        return PartialEvidence(score, mean, max(0.0, mean - spread), mean + spread)
 
     def spread(self, expected: float) -> float:
         """The standard deviation of one window's count around ``expected``."""

@@ -6,6 +6,7 @@ import math
 
 from river.base import AnomalyDetector
 
+from detectors.partial import PartialEvidence
 from detectors.seasonal import DAY, HOUR, warm_rate
 from detectors.tails import beta_binomial_upper_tail, surprise
 
@@ -87,3 +88,15 @@ class ShareSurprise(AnomalyDetector):
         if value <= share:
             return 0.0
         return surprise(beta_binomial_upper_tail(value * n, n, share, self._concentration(share)))
+
+    def partial_evidence(self, x: dict, seconds: float) -> PartialEvidence:
+        """The share so far out of the mentions so far: the usual share does not depend on the time
+        elapsed, and the beta-binomial tail on a smaller ``n`` already asks more of the share.
+
+        >>> detector = ShareSurprise(window_seconds=60, warm_up=0)
+        >>> for _ in range(600):
+        ...     detector.learn_one({"value": 0.2, "n": 30})
+        >>> round(detector.partial_evidence({"value": 0.9, "n": 30}, seconds=20).score, 1)
+        15.5
+        """
+        return PartialEvidence(self.score_one(x), *self.usual_range(x))

@@ -12,6 +12,7 @@ from datetime import datetime
 from river.base import AnomalyDetector
 
 from detectors.baseline import RollingBaseline
+from detectors.partial import EARLY_FACTOR, JudgesPartialWindows
 from detectors.severity import Severity, is_abrupt, severity_of
 
 
@@ -181,6 +182,54 @@ class SeriesWatch:
             alerting=self.alerting,
             resolves=resolves,
         )
+
+    def judge_partial(
+        self, value: float, time: datetime | float, seconds: float, n: float | None = None
+    ) -> Judgement | None:
+        """Judge a window still open, ``seconds`` into it, on what it holds so far; learn nothing.
+
+        A judgement that opens the alert (CRITICAL) when the evidence is already ``EARLY_FACTOR``
+        times the threshold and the floor is met; ``None`` otherwise, while an alert is on (the closed
+        windows carry it), or when the detector cannot judge part of a window.
+
+        >>> from detectors.count_evidence import CountEvidence
+        >>> watch = SeriesWatch(CountEvidence(window_seconds=60, warm_up=3600), threshold=7.0, min_value=10)
+        >>> for minute in range(240):
+        ...     _ = watch.observe(10, 60.0 * minute)
+        >>> watch.judge_partial(6, 60.0 * 240, seconds=30) is None  # an ordinary half-minute
+        True
+        >>> early = watch.judge_partial(60, 60.0 * 240, seconds=30)
+        >>> early.severity, early.opens, round(early.usual), watch.alerting
+        (<Severity.CRITICAL: 'critical'>, True, 5, False)
+        """
+        if self.alerting or not isinstance(self.detector, JudgesPartialWindows):
+            return None
+        x: dict = {"value": value, "time": time}
+        if n is not None:
+            x["n"] = n
+        size = value * n if n is not None else value
+        if size < self.min_value:
+            return None
+        evidence = self.detector.partial_evidence(x, seconds)
+        if evidence.score < EARLY_FACTOR * self.threshold:
+            return None
+        return Judgement(
+            value=value,
+            score=evidence.score,
+            severity=Severity.CRITICAL,
+            usual=evidence.usual,
+            usual_low=evidence.usual_low,
+            usual_high=evidence.usual_high,
+            opens=True,
+            alerting=True,
+        )
+
+    def usual(self, value: float, time: datetime | float | None = None, n: float | None = None):
+        """What is usual for a window like this one: ``(usual, usual_low, usual_high)``."""
+        x: dict = {"value": value, "time": time}
+        if n is not None:
+            x["n"] = n
+        return self._usual(x)
 
     def _usual(self, x: dict) -> tuple[float, float, float]:
         if self.baseline is None:

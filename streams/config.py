@@ -136,6 +136,20 @@ class Settings(BaseSettings):
         description="BADBUZZ_LATENESS_SECONDS: how long a window waits for mentions that arrive out of order.",
     )
 
+    early_judgement_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="BADBUZZ_EARLY_JUDGEMENT_SECONDS: how often the ingest stage offers each brand's open window, "
+        "where it is already notable (its mentions or negative mentions at least BADBUZZ_MIN_COUNT and twice the "
+        "previous window's for the time elapsed), for the detect stage to open an incident before it closes on "
+        "overwhelming evidence (the critical level); 0 turns early judgement off.",
+    )
+    early_min_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="BADBUZZ_EARLY_MIN_SECONDS: how far into a window it may first be judged early.",
+    )
+
     # Detection
     detector: str = Field("count_evidence", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
     threshold: float | None = Field(

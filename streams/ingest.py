@@ -149,6 +149,8 @@ class IngestStage:
         max_message_bytes: int,
         brands: Sequence[str] = (),
         max_clock_skew_seconds: float = 300.0,
+        early_min_seconds: float | None = None,
+        min_count: float = 0.0,
     ) -> None:
         self.enricher = enricher
         self.states = states
@@ -159,6 +161,9 @@ class IngestStage:
         self.max_message_bytes = max_message_bytes
         self.brands = frozenset(brands)
         self.max_clock_skew_seconds = max_clock_skew_seconds
+        #: How far into a window it may be offered for early judgement; ``None``: never.
+        self.early_min_seconds = early_min_seconds
+        self.min_count = min_count
         #: Brands restored with windows in their outbox: read back before publishing them.
         self.unverified: set[str] = set()
         #: partition → an offset of window-counts up to which this worker knows what was published.
@@ -341,6 +346,24 @@ class IngestStage:
             if closed:
                 state.outbox.extend(closed)
                 self.states.mark(brand)
+
+    def snapshots(self, brands: Iterable[str], now: float) -> list[WindowCount]:
+        """The open windows of ``brands`` already notable, for early judgement; nothing is changed.
+
+        Only brands whose closed windows are all published: the detect stage must have judged the
+        window before, or a window it has not seen yet would read as the end of the early alert.
+        """
+        if self.early_min_seconds is None:
+            return []
+        offered = []
+        for brand in brands:
+            state = self.states.live(brand)
+            if state is None or state.outbox or brand in self.unverified:
+                continue
+            window = state.windows.snapshot(now=now, min_seconds=self.early_min_seconds, min_count=self.min_count)
+            if window is not None:
+                offered.append(window)
+        return offered
 
     def outboxes(self) -> list[tuple[str, BrandState]]:
         return [(brand, state) for brand, state in self.states.live_items() if state.outbox]

@@ -160,6 +160,11 @@ class Metrics:
         )
         self.late = counter("badbuzz_late_mentions", "Mentions that arrived after their window had closed.", ("brand",))
         self.windows_closed = counter("badbuzz_windows_closed", "Windows closed per brand.", ("brand",))
+        self.windows_offered_early = counter(
+            "badbuzz_windows_offered_early",
+            "Open windows already notable, offered to the detect stage for early judgement, per brand.",
+            ("brand",),
+        )
         self.incidents_opened = counter(
             "badbuzz_incidents_opened", "Incidents opened, by signal and severity.", ("signal", "severity")
         )
@@ -324,6 +329,10 @@ class Metrics:
             self.window_mentions.set((window.brand,), window.volume)
             if negative_share is not None:
                 self.window_negative_ratio.set((window.brand,), negative_share)
+
+    def window_offered(self, window: WindowCount) -> None:
+        """An open window offered for early judgement."""
+        self.windows_offered_early.labels(brand=self.brand_label(window.brand)).inc()
 
     def judged(self, brand: str, signal: Signal, judgement: Judgement, *, threshold: float) -> None:
         """A detector's verdict on one window of one brand's signal, and what it compared it with."""

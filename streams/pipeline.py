@@ -79,6 +79,8 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
         max_message_bytes=settings.max_message_bytes,
         brands=settings.brands,
         max_clock_skew_seconds=settings.max_clock_skew_seconds,
+        early_min_seconds=settings.early_min_seconds if settings.early_judgement_seconds else None,
+        min_count=settings.min_count,
     )
     runner = IngestRunner(
         app,
@@ -87,6 +89,7 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
         metrics,
         checkpoint_seconds=settings.checkpoint_seconds,
         bootstrap_servers=settings.bootstrap_servers,
+        early_judgement_seconds=settings.early_judgement_seconds,
     )
     tick = tick_seconds(settings)
     ingest_stage.install(

@@ -153,7 +153,7 @@ class TopAuthor(BaseModel):
 
 
 class WindowCount(BaseModel):
-    """One closed tumbling window of one brand's mentions.
+    """One tumbling window of one brand's mentions: closed, or still open (``elapsed_seconds`` set).
 
     Every series but ``suspected_bots`` counts real people only: a bad buzz is a rise
     of negative mentions by people, and bots are counted apart rather than dropped.
@@ -180,6 +180,14 @@ class WindowCount(BaseModel):
     terms: dict[str, int] = Field({}, description="The most used terms: how many mentions used each.")
     top_posts: tuple[SamplePost, ...] = ()
     top_authors: tuple[TopAuthor, ...] = ()
+    elapsed_seconds: float | None = Field(
+        None,
+        description="For a snapshot of a window still open: how far into it the counts go; None once closed.",
+    )
+
+    @property
+    def partial(self) -> bool:
+        return self.elapsed_seconds is not None
 
     @property
     def originals(self) -> int:

@@ -50,6 +50,10 @@ KEPT_AUTHORS = 1_000
 KEPT_TERMS = 1_000
 #: Empty windows emitted in a row at most, by default: a day of one-minute windows.
 MAX_GAP_WINDOWS = 1_440
+#: An open window is offered for early judgement once its mentions (or negative mentions) so far are
+#: this many times the previous window's, scaled to the time elapsed: the cheap test that keeps
+#: thousands of quiet brands from sending a snapshot every few seconds.
+NOTABLE_FACTOR = 2.0
 
 
 class Added(Enum):
@@ -258,6 +262,9 @@ class BrandWindows:
         self.stream_time: float | None = None
         self.stream_time_wall: float | None = None
         self.late = 0
+        #: The last closed window's (volume, negative), what the cheap test of :meth:`snapshot` scales;
+        #: not checkpointed: after a restart, early judgement waits for a window to close.
+        self.previous: tuple[int, int] | None = None
 
     def add(
         self, mention: EnrichedMention, *, now: float, kind: Kind = Kind.ORIGINAL, suspected_bot: bool = False
@@ -307,9 +314,56 @@ class BrandWindows:
             start = self.next_close
             window = self.open.pop(start, None) or OpenWindow()
             closed.append(window.count(self.brand, start, self.window_seconds, self.late))
+            self.previous = (window.volume, window.negative)
             self.late = 0
             self.next_close = start + self.window_seconds
         return closed
+
+    def snapshot(self, *, now: float, min_seconds: float, min_count: float) -> WindowCount | None:
+        """The window open at the brand's event time so far, if it is already notable; else ``None``.
+
+        Notable: ``min_seconds`` into it, every window before it closed, and its mentions or negative
+        mentions at least ``min_count`` and ``NOTABLE_FACTOR`` times the previous window's scaled to
+        the time elapsed. Event time runs on with the wall clock through a silence, so a window's
+        elapsed time is never underestimated (which would understate what was expected of it).
+
+        >>> from datetime import datetime, timezone
+        >>> from streams.records import Author, EnrichedMention
+        >>> def mention(id, second):
+        ...     return EnrichedMention(id=id, brand="acme", platform="x", text="hi",
+        ...                            author=Author(handle=id, followers=1),
+        ...                            created_at=datetime.fromtimestamp(second, timezone.utc),
+        ...                            detected_language="en", sentiment_probs=(0.8, 0.1, 0.1), reach=1.0)
+        >>> windows = BrandWindows("acme", window_seconds=60, lateness_seconds=10)
+        >>> for i in range(12):
+        ...     _ = windows.add(mention(f"a{i}", 5 * i), now=5.0 * i)
+        >>> _ = windows.add(mention("b", 71), now=71.0)
+        >>> [w.volume for w in windows.close(now=71.0)], windows.snapshot(now=71.0, min_seconds=10, min_count=10)
+        ([12], None)
+        >>> for i in range(14):
+        ...     _ = windows.add(mention(f"c{i}", 72 + i), now=72.0 + i)
+        >>> early = windows.snapshot(now=86.0, min_seconds=10, min_count=10)
+        >>> early.volume, early.elapsed_seconds, early.start.minute
+        (15, 26.0, 1)
+        """
+        if self.stream_time is None or self.stream_time_wall is None or self.previous is None:
+            return None
+        event_now = self.stream_time + max(0.0, now - self.stream_time_wall)
+        start = int(event_now // self.window_seconds) * self.window_seconds
+        window = self.open.get(start)
+        elapsed = min(float(self.window_seconds), event_now - start)
+        if window is None or start != self.next_close or elapsed < min_seconds:
+            return None
+        fraction = elapsed / self.window_seconds
+        volume, negative = self.previous
+        if not any(
+            count >= min_count and count >= NOTABLE_FACTOR * before * fraction
+            for count, before in ((window.volume, volume), (window.negative, negative))
+        ):
+            return None
+        return window.count(self.brand, start, self.window_seconds, self.late).model_copy(
+            update={"elapsed_seconds": elapsed}
+        )
 
     def _skip_long_gap(self, watermark: float) -> None:
         """Past a gap longer than the horizon, go on ``max_gap_windows`` before what comes next."""

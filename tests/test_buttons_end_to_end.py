@@ -224,7 +224,8 @@ def test_the_buttons_of_the_posted_message_act_on_the_incident(broker, fake_slac
         broker,
         WINDOW_COUNTS,
         lambda rs: any(
-            (c := WindowCount.model_validate_json(r.value)).brand == "globex" and c.start >= last for r in rs
+            (c := WindowCount.model_validate_json(r.value)).brand == "globex" and c.start >= last and not c.partial
+            for r in rs
         ),
     )
     time.sleep(3)  # what the worker does with that window: judging it takes milliseconds

@@ -42,7 +42,7 @@ def mention(brand: str, mention_id: str, at: datetime, text: str = "Une mention"
 
 def counts_of(records, brand: str) -> dict[datetime, WindowCount]:
     counts = (WindowCount.model_validate_json(record.value) for record in records)
-    return {count.start: count for count in counts if count.brand == brand}
+    return {count.start: count for count in counts if count.brand == brand and not count.partial}
 
 
 def test_a_crisis_reaches_slack_as_one_message_and_quiet_brands_stay_quiet(broker, fake_slack, make_worker):

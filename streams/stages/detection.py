@@ -6,8 +6,8 @@ import logging
 
 from alerts.actions import apply
 from alerts.context import context_of, dashboard_url
-from alerts.incidents import IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
-from detectors.brand import BrandWatch
+from alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
+from detectors.brand import BrandVerdict, BrandWatch
 from detectors.signals import Signal, make_watch
 from streams import topics
 from streams.config import Settings
@@ -38,55 +38,111 @@ def watch_factory(settings: Settings):
     return new_brand_watch
 
 
+class Detection:
+    """The detect stage's logic, free of Faust: windows in, incident events out.
+
+    ``watches`` and ``incidents`` are the brand-keyed tables (plain dicts in a unit test).
+    A closed window is judged on every signal and learnt; a window still open (a snapshot
+    the ingest stage offers, ``elapsed_seconds`` into it) may only open an incident early.
+    """
+
+    def __init__(self, settings: Settings, metrics: Metrics, watches, incidents) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.watches = watches
+        self.incidents = incidents
+        self.tracker = IncidentTracker()
+        self.new_brand_watch = watch_factory(settings)
+
+    def judge(self, window: WindowCount) -> list[IncidentEvent]:
+        return self.judge_early(window) if window.partial else self.judge_closed(window)
+
+    def judge_closed(self, window: WindowCount) -> list[IncidentEvent]:
+        """Judge a closed window on every signal; open, update or resolve the incidents of the alerting ones."""
+        settings, metrics, brand = self.settings, self.metrics, window.brand
+        watch = self.watches.get(brand) or self.new_brand_watch()
+        # A planned campaign re-baselines the signals it inflates instead of alerting on them.
+        campaigning = {s for s in Signal if settings.calendar.suppressing(brand, s, window.end) is not None}
+        verdict = watch.observe(window, relaxed=campaigning)
+        self.watches[brand] = watch
+        for signal, judgement in verdict.judgements.items():
+            metrics.judged(brand, signal, judgement, threshold=watch.watches[signal].threshold)
+        states = dict(self.incidents.get(brand) or {})
+        events = []
+        for signal in settings.alert_signals:
+            state = states.get(signal) or IncidentState()
+            judgement = verdict.judgements[signal]
+            if state.incident is None and (signal in campaigning or not judgement.opens):
+                # Nothing opens and nothing is open: no context to put together.
+                metrics.incident_tracked(brand, signal, state, None)
+                continue
+            context = self._context(window, signal, verdict, watch)
+            state, event = self.tracker.step(state, signal, window, judgement, context)
+            metrics.incident_tracked(brand, signal, state, event)
+            states[signal] = state
+            if event is not None:
+                events.append(event)
+        self.incidents[brand] = states
+        return events
+
+    def judge_early(self, window: WindowCount) -> list[IncidentEvent]:
+        """Open incidents on a window still open whose evidence is already overwhelming; learn nothing.
+
+        Signals with an incident open are left to the closed windows, which confirm, update or
+        resolve it: one crisis, one incident.
+        """
+        settings, brand = self.settings, window.brand
+        watch = self.watches.get(brand)
+        if watch is None or window.elapsed_seconds < settings.early_min_seconds:
+            return []
+        states = dict(self.incidents.get(brand) or {})
+        candidates = [
+            signal
+            for signal in settings.alert_signals
+            if (states.get(signal) or IncidentState()).incident is None
+            and settings.calendar.suppressing(brand, signal, window.end) is None
+        ]
+        verdict = watch.judge_partial(window, candidates)
+        events = []
+        for signal, judgement in verdict.judgements.items():
+            opening = self._context(window, signal, verdict, watch)
+            state, event = self.tracker.step(IncidentState(), signal, window, judgement, opening)
+            self.metrics.incident_tracked(brand, signal, state, event)
+            states[signal] = state
+            events.append(event)
+        if events:
+            self.incidents[brand] = states
+        return events
+
+    def _context(self, window: WindowCount, signal: Signal, verdict: BrandVerdict, watch: BrandWatch):
+        settings = self.settings
+        return context_of(
+            window,
+            history=watch.history(signal),
+            emerging_terms=verdict.emerging_terms,
+            usual_negative_share=verdict.usual_negative_share,
+            dashboard_url=dashboard_url(
+                settings.grafana_url,
+                window.brand,
+                window.start,
+                window.end,
+                console=settings.console_address,
+                signal=signal,
+            ),
+            runbook_url=settings.runbook_urls.get(window.brand),
+        )
+
+
 def install(app, settings: Settings, metrics: Metrics, publish) -> None:
-    tracker = IncidentTracker()
-    new_brand_watch = watch_factory(settings)
+    detection = Detection(settings, metrics, brand_watches, incident_states)
 
     @app.agent(topics.window_counts, name="badbuzz.detect")
     async def detect(stream):
-        """Judge each closed window on every signal; open, update or resolve the incidents of the alerting ones."""
+        """Judge each window: a closed one on every signal, one still open for an incident to open early."""
         async for value in stream:
             window = WindowCount.model_validate_json(value)
-            brand = window.brand
-            watch = brand_watches.get(brand) or new_brand_watch()
-            # A planned campaign re-baselines the signals it inflates instead of alerting on them.
-            campaigning = {s for s in Signal if settings.calendar.suppressing(brand, s, window.end) is not None}
-            verdict = watch.observe(window, relaxed=campaigning)
-            brand_watches[brand] = watch
-            for signal, judgement in verdict.judgements.items():
-                metrics.judged(brand, signal, judgement, threshold=watch.watches[signal].threshold)
-            states = dict(incident_states.get(brand) or {})
-            events = []
-            for signal in settings.alert_signals:
-                state = states.get(signal) or IncidentState()
-                judgement = verdict.judgements[signal]
-                if state.incident is None and (signal in campaigning or not judgement.opens):
-                    # Nothing opens and nothing is open: no context to put together.
-                    metrics.incident_tracked(brand, signal, state, None)
-                    continue
-                context = context_of(
-                    window,
-                    history=watch.history(signal),
-                    emerging_terms=verdict.emerging_terms,
-                    usual_negative_share=verdict.judgements[Signal.NEGATIVE_SHARE].usual,
-                    dashboard_url=dashboard_url(
-                        settings.grafana_url,
-                        brand,
-                        window.start,
-                        window.end,
-                        console=settings.console_address,
-                        signal=signal,
-                    ),
-                    runbook_url=settings.runbook_urls.get(brand),
-                )
-                state, event = tracker.step(state, signal, window, judgement, context)
-                metrics.incident_tracked(brand, signal, state, event)
-                states[signal] = state
-                if event is not None:
-                    events.append(event)
-            incident_states[brand] = states
-            for event in events:
-                await publish(topics.incidents, brand, event)
+            for event in detection.judge(window):
+                await publish(topics.incidents, window.brand, event)
 
     @app.agent(topics.feedback, name="badbuzz.take_feedback")
     async def take_feedback(stream):

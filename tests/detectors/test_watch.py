@@ -112,3 +112,55 @@ def test_reach_is_watched_by_a_model_that_does_not_read_weights_as_mentions() ->
     reach = make_watch(SignalKind.WEIGHTED_COUNT, MINUTE, detector="count_evidence")
     assert type(counts.detector).__name__ == "CountEvidence"
     assert type(reach.detector).__name__ == "CountSurprise" and reach.min_value == 0.0
+
+
+# Early judgement: a window still open, judged on what it holds so far
+
+
+def test_an_overwhelming_open_window_opens_early_and_teaches_nothing(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE)
+    feed(watch, history)
+    untouched = pickle.loads(pickle.dumps(watch))
+    morning = T0 + timedelta(days=3, hours=9)  # 30 mentions a minute are usual
+    early = watch.judge_partial(400.0, morning, seconds=20)
+    assert early is not None and early.opens and early.severity is Severity.CRITICAL
+    assert early.usual == pytest.approx(10, rel=0.3), "what is usual of the first 20 s, not of the whole minute"
+    assert early.score >= 2 * watch.threshold
+    assert not watch.alerting, "the closed window decides whether the alert goes on"
+    closed = T0 + timedelta(days=3)
+    assert watch.observe(35.0, closed) == untouched.observe(35.0, closed), "an early judgement learns nothing"
+
+
+def test_an_ordinary_open_window_opens_nothing(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE)
+    feed(watch, history)
+    morning = T0 + timedelta(days=3, hours=9)
+    # Usual, then a doubling: a doubling may open when the window closes, never early.
+    assert watch.judge_partial(16.0, morning, seconds=30) is None
+    assert watch.judge_partial(30.0, morning, seconds=30) is None
+    night = T0 + timedelta(days=3, hours=2)
+    assert watch.judge_partial(9.0, night, seconds=20) is None, "below the floor of mentions, whatever the rate"
+
+
+def test_an_alert_already_on_is_left_to_the_closed_windows(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE)
+    feed(watch, history)
+    assert feed(watch, [400], start=len(history))[0].opens
+    assert watch.judge_partial(400.0, T0 + timedelta(days=3, minutes=1), seconds=20) is None
+
+
+def test_an_open_window_share_is_judged_on_the_mentions_so_far() -> None:
+    rng = np.random.default_rng(5)
+    volumes = rng.integers(40, 60, size=1440)
+    watch = make_watch(SignalKind.PROPORTION, MINUTE)
+    feed(watch, [rng.binomial(int(n), 0.1) / n for n in volumes], n=[int(n) for n in volumes])
+    at = T0 + timedelta(minutes=1440)
+    assert watch.judge_partial(0.8, at, seconds=20, n=25).opens, "20 negative of 25 where 10 % is usual"
+    assert watch.judge_partial(0.2, at, seconds=20, n=25) is None
+    assert watch.judge_partial(0.9, at, seconds=20, n=10) is None, "9 negative mentions: below the floor"
+
+
+def test_a_detector_that_cannot_judge_part_of_a_window_never_judges_early(history: list[int]) -> None:
+    watch = make_watch(SignalKind.COUNT, MINUTE, detector="robust_zscore")
+    feed(watch, history[:600])
+    assert watch.judge_partial(1000.0, T0 + timedelta(minutes=600), seconds=30) is None

@@ -13,7 +13,7 @@ from streams.config import Settings
 from streams.enrichment import Enricher
 from streams.ingest import BrandState, BrandStateCodec, IngestStage, Raw
 from streams.metrics import Metrics
-from streams.records import Author, Mention
+from streams.records import Author, Mention, WindowCount
 from streams.state import StateTable
 from streams.windows import BrandWindows
 
@@ -25,7 +25,7 @@ def windows(brand: str, state: dict | None = None) -> BrandWindows:
     return BrandWindows.from_state(brand, state, window_seconds=60, lateness_seconds=10, max_gap_windows=30)
 
 
-def new_stage(enricher=ENRICHER, table: dict | None = None) -> tuple[IngestStage, CollectorRegistry]:
+def new_stage(enricher=ENRICHER, table: dict | None = None, **early) -> tuple[IngestStage, CollectorRegistry]:
     registry = CollectorRegistry()
     states = StateTable({} if table is None else table, BrandStateCodec(windows, Settings().authenticity))
     stage = IngestStage(
@@ -36,6 +36,7 @@ def new_stage(enricher=ENRICHER, table: dict | None = None) -> tuple[IngestStage
         partition_of=lambda brand: 0,
         max_message_bytes=65_536,
         max_clock_skew_seconds=300,
+        **early,
     )
     return stage, registry
 
@@ -161,3 +162,35 @@ def test_the_time_a_worker_was_down_is_no_silence_of_its_brands():
     restarted.close_quiet(["acme"], now=back)
     outcome = restarted.process([raw(1, mention(1, NOW + timedelta(seconds=30)))], now=back)
     assert (outcome.counted, outcome.dead_letters) == (1, [])
+
+
+def test_an_open_window_is_offered_early_only_once_notable_and_after_the_windows_before_it():
+    stage, _ = new_stage(early_min_seconds=10, min_count=10)
+    wall = NOW.timestamp()
+    # A usual minute, a mention every 5 s; then a flood into the next one (authors followed enough
+    # not to read as bots).
+    usual = [raw(i, mention(i, NOW + timedelta(seconds=5 * i), followers=5000)) for i in range(12)]
+    stage.process(usual, now=wall + 59)
+    assert stage.snapshots(["acme"], now=wall + 59) == [], "no window closed yet: nothing to compare with"
+    flood = [raw(12 + i, mention(12 + i, NOW + timedelta(seconds=70 + i / 2), followers=5000)) for i in range(30)]
+    stage.process(flood, now=wall + 85)
+    ((brand, state),) = stage.outboxes()
+    assert stage.snapshots(["acme"], now=wall + 85) == [], "the window before it is not published yet"
+    stage.published(brand, state, offset=0)
+    (early,) = stage.snapshots(["acme"], now=wall + 85)
+    assert (early.start, early.volume, early.elapsed_seconds) == (NOW + timedelta(minutes=1), 30, 24.5)
+    assert early.partial and WindowCount.model_validate_json(early.model_dump_json()) == early
+    assert not stage.outboxes(), "a snapshot is offered, never kept to be published"
+
+
+def test_a_usual_open_window_is_not_offered():
+    stage, _ = new_stage(early_min_seconds=10, min_count=10)
+    wall = NOW.timestamp()
+    steady = [raw(i, mention(i, NOW + timedelta(seconds=3 * i), followers=5000)) for i in range(35)]
+    stage.process(steady, now=wall + 104)
+    ((brand, state),) = stage.outboxes()
+    stage.published(brand, state, offset=0)
+    assert stage.snapshots(["acme"], now=wall + 104) == [], "15 mentions in 44 s after 20 in a minute"
+    off, _ = new_stage()
+    off.process(steady, now=wall + 104)
+    assert off.snapshots(["acme"], now=wall + 104) == [], "early judgement off"

@@ -45,7 +45,8 @@ def replay_mentions(n: int) -> list:
 
 
 def windows_of(records) -> list[WindowCount]:
-    return [WindowCount.model_validate_json(record.value) for record in records]
+    windows = (WindowCount.model_validate_json(record.value) for record in records)
+    return [window for window in windows if not window.partial]
 
 
 def counted(windows: list[WindowCount]) -> int:
