@@ -103,8 +103,12 @@ def test_the_demo_raises_one_incident_for_the_crisis_and_its_stopwatch_says_what
 def test_the_console_it_prints_shows_the_crisis_and_takes_an_acknowledgement_in_a_browser(demo, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+
+    # The page reloads after a click: an element looked up just before is gone, not failed.
+    reloading = (NoSuchElementException, StaleElementReferenceException)
 
     demo.wait_for(r"⏱  nuvola .* opened", timeout=360)
     link = demo.wait_for(r"Incident console: (http://\S+)", timeout=1).group(1)
@@ -125,7 +129,7 @@ def test_the_console_it_prints_shows_the_crisis_and_takes_an_acknowledgement_in_
             found = d.find_elements(By.XPATH, "//section[@aria-labelledby='open-title']//a[starts-with(., 'nuvola')]")
             return found[0] if found else False
 
-        WebDriverWait(driver, 60, poll_frequency=2).until(crisis_link).click()
+        WebDriverWait(driver, 60, poll_frequency=2, ignored_exceptions=reloading).until(crisis_link).click()
         chart = driver.find_element(By.ID, "incident-chart")
         assert chart.is_displayed() and chart.find_elements(By.TAG_NAME, "polyline"), "the signal's chart"
         assert "nuvola" in driver.find_element(By.TAG_NAME, "h1").text
@@ -134,7 +138,7 @@ def test_the_console_it_prints_shows_the_crisis_and_takes_an_acknowledgement_in_
         driver.save_screenshot(str(ARTIFACTS / "console-incident.png"))
 
         driver.find_element(By.XPATH, "//button[normalize-space()='Acknowledge']").click()
-        WebDriverWait(driver, 30, poll_frequency=1).until(
+        WebDriverWait(driver, 30, poll_frequency=1, ignored_exceptions=reloading).until(
             lambda d: "Acknowledged by @Camille" in d.find_element(By.ID, "incident-state").text
         )
         assert not driver.find_elements(By.XPATH, "//button[normalize-space()='Acknowledge']")
