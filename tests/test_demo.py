@@ -102,8 +102,8 @@ def test_the_demo_raises_one_incident_for_the_crisis_and_its_stopwatch_says_what
 )
 def test_the_console_it_prints_shows_the_crisis_and_takes_an_acknowledgement_in_a_browser(demo, tmp_path):
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
