@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from alerts.delivery import Redelivery, RetryPolicy
 from alerts.webhook import WebhookConfig, WebhookNotifier
 from tests.alerts.examples import notification
-from tests.fakes.server import Failure, running
-from tests.fakes.webhook_receiver import SECRET, FakeWebhookReceiver
+from tests.fakes.server import Failure
+from tests.fakes.webhook_receiver import SECRET
 
 #: The notifier's own quick tries, kept short so that the agent's waits are what is measured.
 FAST = RetryPolicy(attempts=2, backoff=0.01, max_backoff=0.02, timeout=0.5)
-
-
-@pytest.fixture
-def receiver() -> Iterator[FakeWebhookReceiver]:
-    with running(FakeWebhookReceiver()) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pydantic import ValidationError
 
@@ -12,16 +10,10 @@ from alerts.incidents import Change
 from alerts.webhook import WebhookConfig, WebhookNotifier, webhook_id
 from streams.errors import ChannelUnavailable, DeliveryRejected
 from tests.alerts.examples import OPENED_AT, WINDOW, notification
-from tests.fakes.server import Failure, running
-from tests.fakes.webhook_receiver import SECRET, FakeWebhookReceiver
+from tests.fakes.server import Failure
+from tests.fakes.webhook_receiver import SECRET
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, timeout=0.5)
-
-
-@pytest.fixture
-def receiver() -> Iterator[FakeWebhookReceiver]:
-    with running(FakeWebhookReceiver()) as fake:
-        yield fake
 
 
 @pytest.fixture
