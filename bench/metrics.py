@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from detectors.watch import Judgement
-from streams.metrics import SENTIMENTS, MentionKind, Metrics
-from streams.records import Author, EnrichedMention, Platform, WindowCount
+from badbuzz.streams.metrics import SENTIMENTS, MentionKind, Metrics
+from badbuzz.vocabulary.records import Author, EnrichedMention, Platform, WindowCount
+from badbuzz.vocabulary.signals import Judgement
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LANGUAGES = ("en", "fr", "de", "es")
