@@ -23,13 +23,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tables import print_table  # bench/, the script's own folder
 
-from tables import print_table  # noqa: E402  (bench/, the script's own folder)
-
-from badbuzz.detectors.anomaly import default_threshold  # noqa: E402
-from badbuzz.detectors.anomaly.seasonal import HOUR  # noqa: E402
+from badbuzz.detectors.anomaly import default_threshold
+from badbuzz.detectors.anomaly.seasonal import HOUR
 from badbuzz.streams.tooling.backtest import (
     SeriesRun,
     read_anomaly_points,
@@ -37,7 +34,7 @@ from badbuzz.streams.tooling.backtest import (
     read_label_windows,
     run_series,
 )
-from badbuzz.streams.tooling.evaluation.events import EventFigures  # noqa: E402
+from badbuzz.streams.tooling.evaluation.events import EventFigures
 from badbuzz.streams.tooling.evaluation.nab_scoring import (
     PROFILES,
     LabelledSeries,
@@ -48,6 +45,7 @@ from badbuzz.streams.tooling.evaluation.nab_scoring import (
     raw_score,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "nab-realtweets"
 PROFILE_NAMES = {"standard": "standard", "reward_low_FP_rate": "low FP", "reward_low_FN_rate": "low FN"}
 STANDARD = PROFILES[0]

@@ -24,7 +24,7 @@ from pydantic_settings import (
 from badbuzz.alerts.i18n import Language
 from badbuzz.alerts.notify.delivery import Redelivery
 from badbuzz.alerts.notify.receivers import CONSOLE, Receiver
-from badbuzz.alerts.notify.slack import SlackConfig
+from badbuzz.alerts.notify.slack.client import SlackConfig
 from badbuzz.alerts.policy.calendar import CampaignCalendar
 from badbuzz.alerts.policy.routing import RoutingConfig
 from badbuzz.detectors.authenticity import AuthenticitySettings

@@ -21,7 +21,7 @@ import pytest
 from aiohttp import web
 from kafka import KafkaProducer
 
-from badbuzz.alerts.notify.slack import fallback_text, thread_note
+from badbuzz.alerts.notify.slack.blocks import fallback_text, thread_note
 from badbuzz.alerts.policy.dispatch import Outbound
 from badbuzz.streams.tooling.broker import EmbeddedBroker, free_port
 from badbuzz.streams.tooling.processes import spawn, stop

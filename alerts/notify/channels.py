@@ -6,7 +6,7 @@ from concurrent.futures import Executor
 
 from badbuzz.alerts.notify.delivery import Notifier, Observer
 from badbuzz.alerts.notify.receivers import notifier_for
-from badbuzz.alerts.notify.slack import Pacer
+from badbuzz.alerts.notify.slack.client import Pacer
 from badbuzz.streams.config import Settings
 
 

@@ -28,7 +28,8 @@ from badbuzz.alerts.notify.delivery import Notification, Notifier, Observer, Rec
 from badbuzz.alerts.notify.email import EmailConfig, EmailNotifier
 from badbuzz.alerts.notify.opsgenie import OpsgenieConfig, OpsgenieNotifier
 from badbuzz.alerts.notify.pagerduty import PagerDutyConfig, PagerDutyNotifier
-from badbuzz.alerts.notify.slack import SLACK_API, Pacer, SlackConfig, SlackNotifier
+from badbuzz.alerts.notify.slack.client import SLACK_API, Pacer, SlackConfig
+from badbuzz.alerts.notify.slack.notifier import SlackNotifier
 from badbuzz.alerts.notify.webhook import WebhookConfig, WebhookNotifier
 
 CHANNELS = ("console", "slack", "pagerduty", "opsgenie", "webhook", "email")

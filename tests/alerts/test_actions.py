@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from badbuzz.alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, action_value, apply
 from badbuzz.alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback, IncidentStatus
-from badbuzz.alerts.notify.slack import incident_blocks
+from badbuzz.alerts.notify.slack.blocks import incident_blocks
 from badbuzz.alerts.policy.matchers import incident_labels
 from badbuzz.vocabulary.signals import Severity
 from tests.alerts.factories import OPENED_AT, incident

@@ -15,7 +15,7 @@ from badbuzz.alerts.notify.console import render
 from badbuzz.alerts.notify.opsgenie import DESCRIPTION_MAX_CHARS, DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS
 from badbuzz.alerts.notify.pagerduty import SUMMARY_MAX_CHARS
 from badbuzz.alerts.notify.receivers import notifier_for
-from badbuzz.alerts.notify.slack import (
+from badbuzz.alerts.notify.slack.blocks import (
     FIELD_MAX_CHARS,
     HEADER_MAX_CHARS,
     SECTION_MAX_CHARS,

@@ -12,7 +12,7 @@ from badbuzz.alerts.notify.email import EmailNotifier
 from badbuzz.alerts.notify.opsgenie import OpsgenieNotifier
 from badbuzz.alerts.notify.pagerduty import PagerDutyNotifier
 from badbuzz.alerts.notify.receivers import CONSOLE, Receiver, notifier_for
-from badbuzz.alerts.notify.slack import SlackNotifier
+from badbuzz.alerts.notify.slack.notifier import SlackNotifier
 from badbuzz.alerts.notify.webhook import WebhookNotifier
 from badbuzz.streams.config import Settings
 
