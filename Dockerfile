@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY vocabulary ./vocabulary
 COPY streams ./streams
 COPY detectors ./detectors
 COPY alerts ./alerts

@@ -52,3 +52,8 @@ def test_every_package_folder_is_installed() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {name for name, path in modules() if path.name == "__init__.py"}
     assert found == listed
+
+
+def test_the_image_copies_every_part() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert [folder for folder in FOLDER_NAMES if f"COPY {folder} ./{folder}" not in dockerfile] == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,8 +13,9 @@ from badbuzz.alerts.policy.matchers import incident_labels
 from badbuzz.alerts.policy.routing import RoutingConfig
 from badbuzz.vocabulary.signals import Severity
 from tests.alerts.factories import incident
+from tests.layout import ROOT
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "routing.yaml"
+EXAMPLE = ROOT / "examples" / "routing.yaml"
 RECEIVERS = ["slack-community", "slack-beauty", "slack-food", "slack-pr", "pagerduty-oncall", "email-managers"]
 INFO, W, C = Severity.INFO, Severity.WARNING, Severity.CRITICAL
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from badbuzz.detectors.enrichment.language import UNDETERMINED, LanguageDetector
 from badbuzz.vocabulary.errors import BadbuzzError, ConfigurationError
+from tests.layout import ROOT
 
-UMSAB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sentiment"
+UMSAB = ROOT / ".." / "shared" / "data" / "sentiment"
 ALL = ["fr", "en", "de", "es", "it", "pt"]
 SENTENCES = {
     "fr": "Encore une panne, je résilie mon abonnement dès ce soir",

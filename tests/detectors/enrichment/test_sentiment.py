@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ from badbuzz.detectors.enrichment.sentiment.cascade import CascadeScorer
 from badbuzz.detectors.enrichment.sentiment.static import StaticScorer
 from badbuzz.vocabulary.errors import ConfigurationError
 from badbuzz.vocabulary.sentiment import LABELS, Sentiment
+from tests.layout import ROOT
 
-UMSAB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sentiment"
+UMSAB = ROOT / ".." / "shared" / "data" / "sentiment"
 AWKWARD = [
     "",
     "😡😡😡",

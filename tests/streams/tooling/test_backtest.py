@@ -19,8 +19,9 @@ from badbuzz.streams.tooling.backtest import (
     run_series,
 )
 from badbuzz.streams.tooling.backtest_report import summary_line
+from tests.layout import ROOT
 
-NAB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nab-realtweets"
+NAB = ROOT / ".." / "shared" / "data" / "nab-realtweets"
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 CRISIS = T0 + timedelta(days=2, hours=14)
 
