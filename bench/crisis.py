@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from tables import print_table  # noqa: E402  (bench/, the script's own folder)
 
 from detectors import default_threshold  # noqa: E402
+from detectors.abilities import GivesEvidence  # noqa: E402
 from detectors.signals import DEFAULT_DETECTOR, SignalKind, make_watch  # noqa: E402
 from streams.backtest import Series, read_csv_series, read_label_windows  # noqa: E402
 
@@ -305,7 +306,7 @@ def airline_replay(counts: dict[str, tuple[Series, Series]], detector: str) -> l
         for t, v, n in zip(negative.times, negative.values, volume.values):
             local = t.astimezone(PACIFIC)
             model = count_watch.detector
-            evidence = model.evidence({"value": v, "time": t}) if hasattr(model, "evidence") else None
+            evidence = model.evidence({"value": v, "time": t}) if isinstance(model, GivesEvidence) else None
             j = count_watch.observe(v, t)
             if j.opens:
                 what = (

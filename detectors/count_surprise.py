@@ -8,7 +8,7 @@ from datetime import datetime
 
 from river.base import AnomalyDetector
 
-from detectors.count_evidence import Evidence
+from detectors.abilities import Evidence, GivesEvidence, KnowsUsualRange, ObservesProtectedWindows
 from detectors.peaks import PeaksOverThreshold
 from detectors.seasonal import DAY, HOUR, SeasonalBaseline, decay_rate, warm_rate
 
@@ -31,6 +31,9 @@ PEAK_LEVEL = 2.0
 FALSE_ALARMS_PER_WEEK = 2.0
 
 
+@KnowsUsualRange.register
+@GivesEvidence.register
+@ObservesProtectedWindows.register
 class CountSurprise(AnomalyDetector):
     """``-log10`` of how rare a rise this large is in this series, at the worst of several time scales.
 

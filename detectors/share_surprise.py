@@ -6,11 +6,14 @@ import math
 
 from river.base import AnomalyDetector
 
-from detectors.partial import PartialEvidence
+from detectors.abilities import KnowsUsualRange
+from detectors.partial import JudgesPartialWindows, PartialEvidence
 from detectors.seasonal import DAY, HOUR, warm_rate
 from detectors.tails import beta_binomial_upper_tail, surprise
 
 
+@KnowsUsualRange.register
+@JudgesPartialWindows.register
 class ShareSurprise(AnomalyDetector):
     """``-log10`` of the chance of a share at least this high out of ``n``, given the usual share.
 

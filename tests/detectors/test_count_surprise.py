@@ -11,6 +11,7 @@ import pytest
 
 from detectors.count_surprise import CountSurprise
 from detectors.signals import SignalKind, make_watch
+from detectors.watch import SeriesWatch
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 WINDOW_SECONDS = 300
@@ -30,10 +31,16 @@ def bursty_week(seed: int = 5) -> list[float]:
     return counts
 
 
-def watch_with(long_scale_cap: float):
-    watch = make_watch(SignalKind.COUNT, WINDOW_SECONDS, detector="count_surprise")
-    watch.detector = CountSurprise(window_seconds=WINDOW_SECONDS, long_scale_cap=long_scale_cap)
-    return watch
+def watch_with(long_scale_cap: float) -> SeriesWatch:
+    """The shipped watch of counts by CountSurprise, with this cap."""
+    shipped = make_watch(SignalKind.COUNT, WINDOW_SECONDS, detector="count_surprise")
+    return SeriesWatch(
+        CountSurprise(window_seconds=WINDOW_SECONDS, long_scale_cap=long_scale_cap),
+        threshold=shipped.threshold,
+        min_value=shipped.min_value,
+        resolve_after=shipped.resolve_after,
+        relearn_after=shipped.relearn_after,
+    )
 
 
 def observe(watch, values: list[float], start: int = 0):
