@@ -29,6 +29,15 @@ class Sentiment(StrEnum):
 LABELS: tuple[Sentiment, ...] = (Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE)
 
 
+def label_of(probs: Sequence[float]) -> Sentiment:
+    """The most probable label of one row of probabilities in :data:`LABELS` order (the first of a tie).
+
+    >>> label_of((0.7, 0.2, 0.1)), label_of(np.array([0.1, 0.3, 0.6])), label_of((0.4, 0.4, 0.2))
+    (<Sentiment.NEGATIVE: 'negative'>, <Sentiment.POSITIVE: 'positive'>, <Sentiment.NEGATIVE: 'negative'>)
+    """
+    return LABELS[max(range(len(LABELS)), key=probs.__getitem__)]
+
+
 class SentimentScorer(Protocol):
     """Scores batches of texts; ``languages`` holds each text's ISO 639-1 code."""
 
@@ -48,8 +57,8 @@ def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction
     scorer's optional package is not installed.
 
     >>> scorer = make_scorer("static")
-    >>> scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"]).argmax(axis=1).tolist()
-    [0]
+    >>> [label_of(probs) for probs in scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"])]
+    [<Sentiment.NEGATIVE: 'negative'>]
     """
     # Imported here: the scorer modules import this module's protocol and labels.
     from detectors.sentiment.cache import CachedScorer
@@ -72,12 +81,3 @@ def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction
     else:
         raise ConfigurationError(f"unknown sentiment scorer {name!r}; choose one of {', '.join(SCORERS)}")
     return CachedScorer(scorer, size=cache_size) if cache_size else scorer
-
-
-def sentiments(proba: np.ndarray) -> list[Sentiment]:
-    """The most probable label of each row of a scorer's output.
-
-    >>> sentiments(np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]))
-    [<Sentiment.NEGATIVE: 'negative'>, <Sentiment.POSITIVE: 'positive'>]
-    """
-    return [LABELS[i] for i in np.asarray(proba).argmax(axis=1)]

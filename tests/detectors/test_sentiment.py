@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.sentiment import LABELS, SCORERS, Sentiment, make_scorer, sentiments
+from detectors.sentiment import LABELS, SCORERS, Sentiment, label_of, make_scorer
 from detectors.sentiment.cache import CachedScorer
 from detectors.sentiment.cascade import CascadeScorer
 from detectors.sentiment.static import StaticScorer
@@ -51,7 +51,7 @@ def test_static_is_deterministic_and_batch_independent(static):
 
 def test_static_reads_the_obvious(static):
     texts = ["I love this, thank you so much!", "Horrible service, I hate you", "C'est nul, arnaque honteuse"]
-    assert sentiments(static.predict_proba(texts, ["en", "en", "fr"])) == [
+    assert [label_of(p) for p in static.predict_proba(texts, ["en", "en", "fr"])] == [
         Sentiment.POSITIVE,
         Sentiment.NEGATIVE,
         Sentiment.NEGATIVE,
@@ -114,7 +114,7 @@ def test_e5_scores_and_routes_languages():
     texts = ["Merci, super service !", "Panne encore, honteux", "Terrible service"]
     proba = scorer.predict_proba(texts, ["fr", "fr", "nl"])  # Dutch has no head: the shared one answers
     assert_probabilities(proba, 3)
-    assert sentiments(proba)[:2] == [Sentiment.POSITIVE, Sentiment.NEGATIVE]
+    assert [label_of(p) for p in proba[:2]] == [Sentiment.POSITIVE, Sentiment.NEGATIVE]
 
 
 class Constant:
