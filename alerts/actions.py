@@ -1,7 +1,7 @@
 """What people do about an incident: Slack's buttons, the same over a JSON API, and their effect.
 
 Both endpoints check who is calling (Slack's request signature; a bearer
-token), turn the call into an :class:`~alerts.incidents.IncidentFeedback`
+token), turn the call into an :class:`~badbuzz.alerts.incidents.IncidentFeedback`
 and hand it to ``publish`` (the worker sends it to the feedback topic), then
 answer at once: Slack wants an answer within 3 seconds, and the incident is
 updated by the agent that owns it, through :func:`apply`.
@@ -23,7 +23,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentFeedback, IncidentStatus, Signal
+from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentFeedback, IncidentStatus, Signal
 
 Publish = Callable[[IncidentFeedback], Awaitable[None]]
 

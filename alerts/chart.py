@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
-from alerts.incidents import Incident
+from badbuzz.alerts.incidents import Incident
 
 SIZE_INCHES = (6.4, 2.4)
 DPI = 100

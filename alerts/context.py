@@ -12,35 +12,13 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict
 
-from streams.records import SamplePost, TopAuthor, WindowCount
+from badbuzz.vocabulary.context import SeriesPoint, Term
+from badbuzz.vocabulary.records import SamplePost, TopAuthor, WindowCount
 
 #: The Grafana dashboard of one brand, provisioned from deploy/ with this uid.
 BRAND_DASHBOARD_UID = "badbuzz-brands"
 #: How much time before an incident its dashboard link shows: the baseline it broke from.
 DASHBOARD_LEAD = timedelta(hours=1)
-
-
-class SeriesPoint(BaseModel):
-    """One window of the deviating signal, with the baseline band it was judged against."""
-
-    model_config = ConfigDict(frozen=True)
-
-    start: datetime
-    value: float
-    usual: float
-    usual_low: float
-    usual_high: float
-    anomalous: bool = False
-
-
-class Term(BaseModel):
-    """A word or hashtag driving the rise: how often it came up, against how often it usually does."""
-
-    model_config = ConfigDict(frozen=True)
-
-    term: str
-    count: int
-    usual: float
 
 
 class IncidentContext(BaseModel):

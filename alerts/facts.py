@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from alerts import i18n
-from alerts.context import IncidentContext, Term, TopAuthor
-from alerts.i18n import N_, _
-from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Signal, severity_text
-from streams.records import SamplePost
+from badbuzz.alerts import i18n
+from badbuzz.alerts.context import IncidentContext, TopAuthor
+from badbuzz.alerts.i18n import N_, _
+from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Signal, severity_text
+from badbuzz.vocabulary.context import Term
+from badbuzz.vocabulary.records import SamplePost
 
 #: How many of each list a message shows: enough to judge, few enough to read in ten seconds.
 TOP_POSTS = 5

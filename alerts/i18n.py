@@ -1,6 +1,6 @@
 """The team's language: gettext catalogs for the words, Babel for numbers, shares, dates and times.
 
-Alerts are phrased in :mod:`alerts.facts` and laid out by each notifier; both ask
+Alerts are phrased in :mod:`badbuzz.alerts.facts` and laid out by each notifier; both ask
 for their words through :func:`_` and their numbers through the formatters here,
 which follow the language :func:`speaking` set for the current task (a receiver's,
 or the worker's default). English is the source language; French comes from

@@ -12,12 +12,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerts.context import IncidentContext
-from alerts.i18n import N_, _, number, percent
-from detectors.severity import Severity
-from detectors.signals import Signal
-from detectors.watch import Judgement
-from streams.records import WindowCount
+from badbuzz.alerts.context import IncidentContext
+from badbuzz.alerts.i18n import N_, _, number, percent
+from badbuzz.vocabulary.records import WindowCount
+from badbuzz.vocabulary.signals import Judgement, Severity, Signal
 
 #: An open incident is re-announced when its value grows by this factor since the last announcement.
 NOTABLE_GROWTH = 1.5

@@ -17,9 +17,9 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from slack_sdk.signature import Clock
 
-from alerts.actions import Reply, bearer_refusal, response
-from alerts.matchers import Duration, Matcher
-from alerts.silences import Silence, Silences, UnknownSilence
+from badbuzz.alerts.actions import Reply, bearer_refusal, response
+from badbuzz.alerts.policy.matchers import Duration, Matcher
+from badbuzz.alerts.policy.silences import Silence, Silences, UnknownSilence
 
 
 class SilenceStore(Protocol):

@@ -2,7 +2,7 @@
 
 Replays a busy brand's hour (the airline tweets, then variants of them, as texts; ``--per-minute`` mentions a
 minute, 5 % reposts, a copy-paste campaign and a posting bot mixed in) through
-:class:`detectors.authenticity.Authenticity` in batches of several sizes, then prints
+:class:`badbuzz.detectors.authenticity.Authenticity` in batches of several sizes, then prints
 mentions per second, the kinds and flags found, the size of the saved state and the
 process memory the state holds. Times are CPU times of this process: figures per core,
 whatever else the machine runs. Asserts nothing.
@@ -22,8 +22,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from detectors.authenticity import Authenticity
-from streams.records import Author, Mention
+from badbuzz.detectors.authenticity import Authenticity
+from badbuzz.vocabulary.records import Author, Mention
 
 AIRLINE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "airline" / "Tweets.csv"
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

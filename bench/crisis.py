@@ -49,10 +49,11 @@ sys.path.insert(0, str(ROOT))
 
 from tables import print_table  # noqa: E402  (bench/, the script's own folder)
 
-from detectors import default_threshold  # noqa: E402
-from detectors.abilities import GivesEvidence  # noqa: E402
-from detectors.signals import DEFAULT_DETECTOR, SignalKind, make_watch  # noqa: E402
-from streams.backtest import Series, read_csv_series, read_label_windows  # noqa: E402
+from badbuzz.detectors.anomaly import default_threshold  # noqa: E402
+from badbuzz.detectors.anomaly.abilities import GivesEvidence  # noqa: E402
+from badbuzz.detectors.anomaly.signals import DEFAULT_DETECTOR, make_watch  # noqa: E402
+from badbuzz.streams.tooling.backtest import Series, read_csv_series, read_label_windows  # noqa: E402
+from badbuzz.vocabulary.signals import SignalKind  # noqa: E402
 
 NAB = ROOT / ".." / "shared" / "data" / "nab-realtweets"
 AIRLINE = ROOT / ".." / "shared" / "data" / "airline" / "Tweets.csv"

@@ -15,11 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alerts.dispatch import BrandDispatch, Dispatcher
-from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
-from alerts.routing import RoutingConfig
-from alerts.silences import Silences
-from detectors.severity import Severity
+from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
+from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher
+from badbuzz.alerts.policy.routing import RoutingConfig
+from badbuzz.alerts.policy.silences import Silences
+from badbuzz.vocabulary.signals import Severity
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "routing.yaml"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

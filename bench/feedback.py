@@ -10,7 +10,7 @@ Asserts nothing.
 The base scorer is, by default, a stand-in trained at start on UMSAB's English train
 split (TF-IDF of words and character n-grams, logistic regression); ``--scorer
 module:factory`` scores with any zero-argument factory of a ``SentimentScorer``
-instead, e.g. ``--scorer detectors.sentiment:make_scorer``.
+instead, e.g. ``--scorer badbuzz.detectors.enrichment.sentiment:make_scorer``.
 
     python bench/feedback.py --relabels 0 100 300 1000 3000
 """
@@ -30,8 +30,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline, make_union
 
-from detectors.sentiment import LABELS, Sentiment, SentimentScorer, label_of
-from detectors.sentiment.feedback import BrandCorrections, Relabel
+from badbuzz.detectors.enrichment.sentiment import SentimentScorer
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
+from badbuzz.vocabulary.sentiment import LABELS, Sentiment, label_of
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 AIRLINE = SHARED / "airline" / "Tweets.csv"

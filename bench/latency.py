@@ -42,14 +42,14 @@ from kafka import KafkaConsumer
 # The fake Slack of the tests: the same server the end-to-end tests run against.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alerts.dispatch import Outbound  # noqa: E402
-from alerts.incidents import IncidentEvent  # noqa: E402
-from streams.broker import EmbeddedBroker, free_port  # noqa: E402
-from streams.feed import MentionProducer, simulate  # noqa: E402
-from streams.processes import WorkerProcess  # noqa: E402
-from streams.records import WindowCount  # noqa: E402
-from streams.simulator import Brand, Crisis, MentionSimulator, utc_now  # noqa: E402
-from streams.topics import INCIDENTS, MENTIONS, WINDOW_COUNTS, notifications_topic  # noqa: E402
+from badbuzz.alerts.incidents import IncidentEvent  # noqa: E402
+from badbuzz.alerts.policy.dispatch import Outbound  # noqa: E402
+from badbuzz.streams.tooling.broker import EmbeddedBroker, free_port  # noqa: E402
+from badbuzz.streams.tooling.feed import MentionProducer, simulate  # noqa: E402
+from badbuzz.streams.tooling.processes import WorkerProcess  # noqa: E402
+from badbuzz.streams.tooling.simulator import Brand, Crisis, MentionSimulator, utc_now  # noqa: E402
+from badbuzz.streams.topics import INCIDENTS, MENTIONS, WINDOW_COUNTS, notifications_topic  # noqa: E402
+from badbuzz.vocabulary.records import WindowCount  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 
 RECEIVER = "slack"

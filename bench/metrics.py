@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from detectors.sentiment import LABELS
-from detectors.watch import Judgement
-from streams.metrics import KIND_LABELS, Metrics
-from streams.records import Author, EnrichedMention, Kind, Platform, WindowCount
+from badbuzz.streams.metrics import KIND_LABELS, Metrics
+from badbuzz.vocabulary.records import Author, EnrichedMention, Kind, Platform, WindowCount
+from badbuzz.vocabulary.sentiment import LABELS
+from badbuzz.vocabulary.signals import Judgement
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LANGUAGES = ("en", "fr", "de", "es")

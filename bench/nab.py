@@ -28,9 +28,17 @@ sys.path.insert(0, str(ROOT))
 
 from tables import print_table  # noqa: E402  (bench/, the script's own folder)
 
-from detectors import default_threshold  # noqa: E402
-from detectors.events import EventFigures  # noqa: E402
-from detectors.nab_scoring import (  # noqa: E402
+from badbuzz.detectors.anomaly import default_threshold  # noqa: E402
+from badbuzz.detectors.anomaly.seasonal import HOUR  # noqa: E402
+from badbuzz.streams.tooling.backtest import (
+    SeriesRun,
+    read_anomaly_points,
+    read_csv_series,
+    read_label_windows,
+    run_series,
+)
+from badbuzz.streams.tooling.evaluation.events import EventFigures  # noqa: E402
+from badbuzz.streams.tooling.evaluation.nab_scoring import (
     PROFILES,
     LabelledSeries,
     null_score,
@@ -38,14 +46,6 @@ from detectors.nab_scoring import (  # noqa: E402
     perfect_score,
     probation_rows,
     raw_score,
-)
-from detectors.seasonal import HOUR  # noqa: E402
-from streams.backtest import (  # noqa: E402
-    SeriesRun,
-    read_anomaly_points,
-    read_csv_series,
-    read_label_windows,
-    run_series,
 )
 
 DATA = ROOT / ".." / "shared" / "data" / "nab-realtweets"

@@ -24,9 +24,9 @@ import numpy as np  # noqa: E402
 from corpora import UMSAB_LANGUAGES, Corpus, airline, umsab  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
-from detectors.language import LanguageDetector  # noqa: E402
-from detectors.sentiment import SCORERS, SentimentScorer, make_scorer  # noqa: E402
-from streams.errors import ConfigurationError  # noqa: E402
+from badbuzz.detectors.enrichment.language import LanguageDetector  # noqa: E402
+from badbuzz.detectors.enrichment.sentiment import SCORERS, SentimentScorer, make_scorer  # noqa: E402
+from badbuzz.vocabulary.errors import ConfigurationError  # noqa: E402
 
 BATCH = 2000
 SLOW = {"e5", "cascade"}

@@ -35,14 +35,14 @@ from pathlib import Path
 
 from kafka import KafkaConsumer
 
-from streams.broker import EmbeddedBroker, ensure_topics, free_port
-from streams.config import Settings
-from streams.feed import MentionProducer
-from streams.processes import WorkerProcess, spawn, stop
-from streams.records import Mention, WindowCount
-from streams.simulator import Brand, MentionSimulator
-from streams.topics import MENTIONS, WINDOW_COUNTS, all_topics, partition_of
-from streams.validation import decode_mention
+from badbuzz.streams.config import Settings
+from badbuzz.streams.tooling.broker import EmbeddedBroker, ensure_topics, free_port
+from badbuzz.streams.tooling.feed import MentionProducer
+from badbuzz.streams.tooling.processes import WorkerProcess, spawn, stop
+from badbuzz.streams.tooling.simulator import Brand, MentionSimulator
+from badbuzz.streams.topics import MENTIONS, WINDOW_COUNTS, all_topics, partition_of
+from badbuzz.streams.validation import decode_mention
+from badbuzz.vocabulary.records import Mention, WindowCount
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 CRISIS = 50_000
@@ -259,7 +259,7 @@ def faust_count(total: int, batch_size: int) -> None:
         broker_session_timeout=settings.broker_session_timeout,
         broker_heartbeat_interval=settings.broker_heartbeat_interval,
         broker_rebalance_timeout=settings.broker_rebalance_timeout,
-        # The worker's own tuning (streams.app).
+        # The worker's own tuning (badbuzz.streams.app).
         broker_max_poll_records=2 * batch_size,
         stream_buffer_maxsize=4 * batch_size,
         web_port=free_port(),

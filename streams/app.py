@@ -1,10 +1,10 @@
-"""The Faust application, configured once from :func:`streams.config.get_settings`."""
+"""The Faust application, configured once from :func:`badbuzz.streams.config.get_settings`."""
 
 from __future__ import annotations
 
 import faust
 
-from streams.config import get_settings
+from badbuzz.streams.config import get_settings
 
 settings = get_settings()
 

@@ -23,7 +23,7 @@ def demo(
     seed: int = typer.Option(7, help="Seed of the simulated stream."),
 ) -> None:
     """Run everything locally: embedded broker, a worker, the simulator and one scripted crisis."""
-    from streams.demo import run_demo
+    from badbuzz.streams.tooling.demo import run_demo
 
     run_demo(
         history=timedelta(minutes=history_minutes),
@@ -41,11 +41,11 @@ def worker(
     """Run a stream worker (as many as the topics have partitions share the work)."""
     from faust.worker import Worker
 
-    from streams import topics, views  # views: the worker's web pages and its metrics
-    from streams.app import app
-    from streams.broker import ensure_topics
-    from streams.config import get_settings
-    from streams.pipeline import build
+    from badbuzz.streams import topics, views  # views: the worker's web pages and its metrics
+    from badbuzz.streams.app import app
+    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.pipeline import build
+    from badbuzz.streams.tooling.broker import ensure_topics
 
     pipeline = build(views.metrics)
     ensure_topics(get_settings(), topics.all_topics(pipeline.notifiers))
@@ -56,7 +56,7 @@ def worker(
 @cli.command()
 def broker(port: int = typer.Option(0, help="Port on 127.0.0.1; 0 picks a free one.")) -> None:
     """Run the embedded Kafka-protocol broker (Tansu, in memory) until Ctrl-C."""
-    from streams.broker import EmbeddedBroker
+    from badbuzz.streams.tooling.broker import EmbeddedBroker
 
     with EmbeddedBroker(port=port or None) as embedded:
         console.print(f"Embedded broker listening at {embedded.url}. For workers on it:")
@@ -73,10 +73,10 @@ def replay(
     speed: float = typer.Option(0.0, help="Time factor: 60 plays an hour in a minute; 0 as fast as possible."),
 ) -> None:
     """Send a JSONL file of mentions to the raw mentions topic."""
-    from streams import topics
-    from streams.config import get_settings
-    from streams.feed import MentionProducer, count_lines
-    from streams.feed import replay as replay_lines
+    from badbuzz.streams import topics
+    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.tooling.feed import MentionProducer, count_lines
+    from badbuzz.streams.tooling.feed import replay as replay_lines
 
     producer = MentionProducer(get_settings().bootstrap_servers, topics.MENTIONS)
     with Progress(console=console) as progress, file.open("rb") as lines:
@@ -94,11 +94,11 @@ def simulate(
     out: Path | None = typer.Option(None, help="Write the history as JSONL here instead of sending it live."),
 ) -> None:
     """Send simulated mentions (history, then live) to the raw topic, or write history to a file."""
-    from streams import topics
-    from streams.config import get_settings
-    from streams.feed import MentionProducer
-    from streams.feed import simulate as simulate_live
-    from streams.simulator import Crisis, MentionSimulator, utc_now
+    from badbuzz.streams import topics
+    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.tooling.feed import MentionProducer
+    from badbuzz.streams.tooling.feed import simulate as simulate_live
+    from badbuzz.streams.tooling.simulator import Crisis, MentionSimulator, utc_now
 
     now = utc_now().replace(microsecond=0)
     crisis = Crisis(brand=crisis_brand, starts_at=now + timedelta(seconds=crisis_after)) if crisis_brand else None
@@ -132,9 +132,9 @@ def backtest(
     out: Path = typer.Option(Path("backtest-report"), file_okay=False, help="Directory for the PNG and HTML reports."),
 ) -> None:
     """Run the detectors over history and write a report: volume, usual range, alerts, labelled windows."""
-    from streams.backtest import load_series, read_anomaly_points, read_label_windows, run_series
-    from streams.backtest_report import summary_line, write_html, write_png
-    from streams.config import get_settings
+    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.tooling.backtest import load_series, read_anomaly_points, read_label_windows, run_series
+    from badbuzz.streams.tooling.backtest_report import summary_line, write_html, write_png
 
     settings = get_settings()
     all_series = load_series(file, window_seconds=window or settings.window_seconds)
@@ -163,7 +163,7 @@ def backtest(
 
 
 def main() -> None:
-    from streams.errors import BadbuzzError
+    from badbuzz.vocabulary.errors import BadbuzzError
 
     try:
         cli()

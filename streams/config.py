@@ -21,15 +21,15 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from alerts.calendar import CampaignCalendar
-from alerts.delivery import Redelivery
-from alerts.i18n import Language
-from alerts.receivers import CONSOLE, Receiver
-from alerts.routing import RoutingConfig
-from alerts.slack import SlackConfig
-from detectors.authenticity import AuthenticitySettings
-from detectors.reach import ReachModel
-from detectors.signals import Signal
+from badbuzz.alerts.i18n import Language
+from badbuzz.alerts.notify.delivery import Redelivery
+from badbuzz.alerts.notify.receivers import CONSOLE, Receiver
+from badbuzz.alerts.notify.slack import SlackConfig
+from badbuzz.alerts.policy.calendar import CampaignCalendar
+from badbuzz.alerts.policy.routing import RoutingConfig
+from badbuzz.detectors.authenticity import AuthenticitySettings
+from badbuzz.detectors.enrichment.reach import ReachModel
+from badbuzz.vocabulary.signals import Signal
 
 CONFIG_FILE_ENV = "BADBUZZ_CONFIG"
 #: The receiver made of the single-channel Slack settings (SLACK_BOT_TOKEN and BADBUZZ_SLACK_CHANNEL).
@@ -90,8 +90,8 @@ class Settings(BaseSettings):
 
     sentiment_scorer: str = Field(
         "static",
-        description="BADBUZZ_SENTIMENT_SCORER: a name from detectors.sentiment.SCORERS ('static': fast, "
-        "the default; 'e5': more accurate, slow; 'cascade': static, then e5 for the least confident).",
+        description="BADBUZZ_SENTIMENT_SCORER: a name from badbuzz.detectors.enrichment.sentiment.SCORERS "
+        "('static': fast, the default; 'e5': more accurate, slow; 'cascade': static, then e5 for the least confident).",
     )
     sentiment_cascade_fraction: float = Field(
         0.005,
@@ -271,7 +271,7 @@ class Settings(BaseSettings):
     @field_validator("sentiment_scorer")
     @classmethod
     def _known_scorer(cls, value: str) -> str:
-        from detectors.sentiment import SCORERS
+        from badbuzz.detectors.enrichment.sentiment import SCORERS
 
         if value not in SCORERS:
             raise ValueError(f"unknown sentiment scorer {value!r}; choose one of {', '.join(SCORERS)}")
@@ -280,7 +280,7 @@ class Settings(BaseSettings):
     @field_validator("detector")
     @classmethod
     def _known_detector(cls, value: str) -> str:
-        from detectors import DETECTORS
+        from badbuzz.detectors.anomaly import DETECTORS
 
         if value not in DETECTORS:
             raise ValueError(f"unknown detector {value!r}; choose one of {sorted(DETECTORS)}")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from detectors.language import LanguageDetector
-from detectors.reach import ReachModel
-from detectors.sentiment import SentimentScorer, make_scorer
-from streams.config import Settings
-from streams.records import EnrichedMention, Mention
+from badbuzz.detectors.enrichment.language import LanguageDetector
+from badbuzz.detectors.enrichment.reach import ReachModel
+from badbuzz.detectors.enrichment.sentiment import SentimentScorer, make_scorer
+from badbuzz.streams.config import Settings
+from badbuzz.vocabulary.records import EnrichedMention, Mention
 
 
 class Enricher:

@@ -35,14 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from detectors.authenticity import Authenticity, AuthenticitySettings, Verdict
-from streams.enrichment import Enricher
-from streams.errors import InvalidMention, RejectReason
-from streams.metrics import Metrics
-from streams.records import DeadLetter, EnrichedMention, Mention, WindowCount
-from streams.state import StateCodec, StateTable
-from streams.validation import dead_letter, decode_mention
-from streams.windows import Added, BrandWindows
+from badbuzz.detectors.authenticity import Authenticity, AuthenticitySettings, Verdict
+from badbuzz.streams.enrichment import Enricher
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.state import StateCodec, StateTable
+from badbuzz.streams.validation import dead_letter, decode_mention
+from badbuzz.streams.windows import Added, BrandWindows
+from badbuzz.vocabulary.errors import InvalidMention, RejectReason
+from badbuzz.vocabulary.records import DeadLetter, EnrichedMention, Mention, WindowCount
 
 log = logging.getLogger(__name__)
 

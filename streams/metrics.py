@@ -1,7 +1,7 @@
 """The worker's Prometheus metrics: what the agents saw, for dashboards and alerting rules.
 
 One :class:`Metrics` per registry: the worker keeps one on its own registry
-(:mod:`streams.views` serves it on ``/metrics``), tests build theirs on a private
+(:mod:`badbuzz.streams.views` serves it on ``/metrics``), tests build theirs on a private
 ``CollectorRegistry``. The agents call its small typed methods; no agent touches a
 metric object.
 
@@ -29,17 +29,16 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from alerts.incidents import Change, IncidentEvent, IncidentState, IncidentStatus, Signal
-from detectors.severity import Severity
-from detectors.watch import Judgement
-from streams.errors import RejectReason
-from streams.records import EnrichedMention, Kind, Mention, WindowCount
+from badbuzz.alerts.incidents import Change, IncidentEvent, IncidentState, IncidentStatus, Signal
+from badbuzz.vocabulary.errors import RejectReason
+from badbuzz.vocabulary.records import EnrichedMention, Kind, Mention, WindowCount
+from badbuzz.vocabulary.signals import Judgement, Severity
 
 OTHER_BRAND = "other"
 UNDETERMINED_LANGUAGE = "und"
 #: Mentions not (yet) scored by the sentiment stage.
 UNSCORED = "unscored"
-#: The ``kind`` label of a suspected bot's mention, whatever its :class:`~streams.records.Kind`.
+#: The ``kind`` label of a suspected bot's mention, whatever its :class:`~badbuzz.vocabulary.records.Kind`.
 BOT = "bot"
 #: Every value of the ``kind`` label.
 KIND_LABELS: tuple[str, ...] = (*Kind, BOT)

@@ -18,20 +18,20 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from alerts.channels import notifiers_from
-from alerts.delivery import Outcome
-from detectors.sentiment.feedback import BrandCorrections
-from streams import topics
-from streams.app import app, settings
-from streams.config import Settings
-from streams.console import store as console_store
-from streams.enrichment import Enricher
-from streams.ingest import IngestStage
-from streams.metrics import Metrics
-from streams.stages import delivery, detection, routing
-from streams.stages import ingest as ingest_stage
-from streams.stages.ingest import IngestRunner
-from streams.tables import brand_states, new_brand_state, sentiment_corrections
+from badbuzz.alerts.notify.channels import notifiers_from
+from badbuzz.alerts.notify.delivery import Outcome
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections
+from badbuzz.streams import topics
+from badbuzz.streams.app import app, settings
+from badbuzz.streams.config import Settings
+from badbuzz.streams.console import store as console_store
+from badbuzz.streams.enrichment import Enricher
+from badbuzz.streams.ingest import IngestStage
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.stages import delivery, detection, routing
+from badbuzz.streams.stages import ingest as ingest_stage
+from badbuzz.streams.stages.ingest import IngestRunner
+from badbuzz.streams.tables import brand_states, new_brand_state, sentiment_corrections
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alerts.silences import Silence, Silences
-from streams.app import app
+from badbuzz.alerts.policy.silences import Silence, Silences
+from badbuzz.streams.app import app
 
-#: silence id → :class:`alerts.silences.Silence` JSON, on every worker.
+#: silence id → :class:`badbuzz.alerts.policy.silences.Silence` JSON, on every worker.
 silences = app.GlobalTable("silences", key_type=bytes, value_type=bytes, use_partitioner=True)
 
 

@@ -1,4 +1,4 @@
-"""The worker's tables: declarations only, each a :class:`~streams.state.StateTable` with its codec.
+"""The worker's tables: declarations only, each a :class:`~badbuzz.streams.state.StateTable` with its codec.
 
 Each is backed by a changelog topic so a restart picks it up. Tables are keyed like
 their source topic and use Kafka's partitioner, so a key's changelog partition is
@@ -7,16 +7,16 @@ its source partition even when a stage writes them outside any event (a checkpoi
 
 from __future__ import annotations
 
-from alerts.delivery import Receipt
-from alerts.dispatch import BrandDispatch
-from alerts.frequency_cap import CapState
-from alerts.incidents import IncidentState
-from detectors.authenticity import Authenticity
-from streams.app import MAX_RECORD_BYTES, app, settings
-from streams.console.journal import Record
-from streams.ingest import BrandState, BrandStateCodec
-from streams.state import ModelCodec, PickleCodec, StateTable
-from streams.windows import BrandWindows
+from badbuzz.alerts.incidents import IncidentState
+from badbuzz.alerts.notify.delivery import Receipt
+from badbuzz.alerts.policy.dispatch import BrandDispatch
+from badbuzz.alerts.policy.frequency_cap import CapState
+from badbuzz.detectors.authenticity import Authenticity
+from badbuzz.streams.app import MAX_RECORD_BYTES, app, settings
+from badbuzz.streams.console.journal import Record
+from badbuzz.streams.ingest import BrandState, BrandStateCodec
+from badbuzz.streams.state import ModelCodec, PickleCodec, StateTable
+from badbuzz.streams.windows import BrandWindows
 
 
 def _table(name: str):
@@ -43,25 +43,25 @@ def new_brand_state(brand: str) -> BrandState:
     return BrandState(windows=brand_windows(brand), judge=Authenticity(settings.authenticity))
 
 
-#: brand → :class:`streams.ingest.BrandState`: windows and judge, checkpointed by the ingest stage.
+#: brand → :class:`badbuzz.streams.ingest.BrandState`: windows and judge, checkpointed by the ingest stage.
 brand_states: StateTable[BrandState] = StateTable(
     _table("brand-states"), BrandStateCodec(brand_windows, settings.authenticity)
 )
-#: brand → :class:`detectors.sentiment.feedback.BrandCorrection`, pickled: what relabels taught.
+#: brand → :class:`badbuzz.detectors.enrichment.sentiment.feedback.BrandCorrection`, pickled: what relabels taught.
 sentiment_corrections = StateTable(_table("sentiment-corrections"), PickleCodec())
-#: brand → :class:`detectors.brand.BrandWatch`, pickled: river detectors pickle, by river's design.
+#: brand → :class:`badbuzz.detectors.anomaly.brand.BrandWatch`, pickled: river detectors pickle, by river's design.
 brand_watches = StateTable(_table("brand-watches"), PickleCodec())
-#: brand → {signal: :class:`alerts.incidents.IncidentState`}
+#: brand → {signal: :class:`badbuzz.alerts.incidents.IncidentState`}
 incident_states: StateTable[dict[str, IncidentState]] = StateTable(
     _table("incident-states"), ModelCodec(dict[str, IncidentState])
 )
-#: brand → :class:`alerts.dispatch.BrandDispatch`
+#: brand → :class:`badbuzz.alerts.policy.dispatch.BrandDispatch`
 dispatch_states: StateTable[BrandDispatch] = StateTable(_table("dispatch-states"), ModelCodec(BrandDispatch))
-#: receiver → :class:`alerts.frequency_cap.CapState`
+#: receiver → :class:`badbuzz.alerts.policy.frequency_cap.CapState`
 cap_states: StateTable[CapState] = StateTable(_table("cap-states"), ModelCodec(CapState))
-#: receiver|dedup key → :class:`alerts.delivery.Receipt`
+#: receiver|dedup key → :class:`badbuzz.alerts.notify.delivery.Receipt`
 receipts: StateTable[Receipt] = StateTable(_table("receipts"), ModelCodec(Receipt))
-#: brand → its recent incidents for the console (:mod:`streams.console.store`), most recently changed first
+#: brand → its recent incidents for the console (:mod:`badbuzz.streams.console.store`), most recently changed first
 console_incidents: StateTable[list[Record]] = StateTable(_table("console-incidents"), ModelCodec(list[Record]))
 
 #: Every table: a rebalance makes each forget the live objects of keys that may have moved.

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from kafka.partitioner import murmur2
 
-from streams.app import app, settings
+from badbuzz.streams.app import app, settings
 
 #: Every badbuzz topic's name starts so; the tables' changelogs are named after the app instead.
 PREFIX = "badbuzz."

@@ -1,4 +1,4 @@
-"""Turning raw topic bytes into a :class:`~streams.records.Mention`, or saying why not."""
+"""Turning raw topic bytes into a :class:`~badbuzz.vocabulary.records.Mention`, or saying why not."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from streams.errors import InvalidMention, RejectReason
-from streams.records import DeadLetter, Mention
+from badbuzz.vocabulary.errors import InvalidMention, RejectReason
+from badbuzz.vocabulary.records import DeadLetter, Mention
 
 MAX_ERRORS_SHOWN = 5
 

@@ -5,11 +5,11 @@
 - ``POST /api/incidents/{brand}/{signal}/actions``: the same actions without Slack.
 - ``GET|POST /api/silences``, ``DELETE /api/silences/{id}``: silences.
 - ``POST /api/relabels``: a mention's true sentiment, learnt by the brand's scorer.
-- ``/console``: the incident console for people (:mod:`streams.console.web`).
+- ``/console``: the incident console for people (:mod:`badbuzz.streams.console.web`).
 
 The API takes ``Authorization: Bearer $BADBUZZ_API_TOKEN``.
 
-The worker's :class:`~streams.metrics.Metrics` live here, on a registry of their own
+The worker's :class:`~badbuzz.streams.metrics.Metrics` live here, on a registry of their own
 (not prometheus-client's global one, which a library could fill with its own series).
 """
 
@@ -29,18 +29,18 @@ from prometheus_client import (
 )
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from alerts.actions import IncidentActions, Reply, bearer_refusal, response
-from alerts.incidents import IncidentFeedback
-from alerts.silence_api import SilenceApi
-from detectors.sentiment import Sentiment
-from detectors.sentiment.feedback import Relabel
-from streams import topics
-from streams.app import app, settings
-from streams.console import store
-from streams.console.auth import ConsoleAuth
-from streams.console.web import Console
-from streams.metrics import Metrics
-from streams.silences import TableSilenceStore
+from badbuzz.alerts.actions import IncidentActions, Reply, bearer_refusal, response
+from badbuzz.alerts.incidents import IncidentFeedback
+from badbuzz.alerts.silence_api import SilenceApi
+from badbuzz.detectors.enrichment.sentiment.feedback import Relabel
+from badbuzz.streams import topics
+from badbuzz.streams.app import app, settings
+from badbuzz.streams.console import store
+from badbuzz.streams.console.auth import ConsoleAuth
+from badbuzz.streams.console.web import Console
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.silences import TableSilenceStore
+from badbuzz.vocabulary.sentiment import Sentiment
 
 log = logging.getLogger(__name__)
 

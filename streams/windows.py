@@ -31,10 +31,10 @@ from enum import Enum
 from operator import itemgetter
 from typing import Any
 
-from alerts.context import TopAuthor
-from detectors.sentiment import Sentiment
-from detectors.terms import terms_of
-from streams.records import EnrichedMention, Kind, SamplePost, WindowCount
+from badbuzz.alerts.context import TopAuthor
+from badbuzz.detectors.enrichment.terms import terms_of
+from badbuzz.vocabulary.records import EnrichedMention, Kind, SamplePost, WindowCount
+from badbuzz.vocabulary.sentiment import Sentiment
 
 #: Posts and authors a window keeps to show beside its numbers.
 TOP_POSTS = 5
@@ -236,7 +236,7 @@ class BrandWindows:
     """The open windows of one brand and the point up to which windows were emitted.
 
     >>> from datetime import datetime, timezone
-    >>> from streams.records import Author, EnrichedMention
+    >>> from badbuzz.vocabulary.records import Author, EnrichedMention
     >>> def mention(id, second):
     ...     return EnrichedMention(id=id, brand="acme", platform="x", text="hi",
     ...                            author=Author(handle="a", followers=1),
@@ -328,7 +328,7 @@ class BrandWindows:
         elapsed time is never underestimated (which would understate what was expected of it).
 
         >>> from datetime import datetime, timezone
-        >>> from streams.records import Author, EnrichedMention
+        >>> from badbuzz.vocabulary.records import Author, EnrichedMention
         >>> def mention(id, second):
         ...     return EnrichedMention(id=id, brand="acme", platform="x", text="hi",
         ...                            author=Author(handle=id, followers=1),

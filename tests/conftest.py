@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.processes import WorkerProcess
+from badbuzz.streams.tooling.broker import EmbeddedBroker, free_port
+from badbuzz.streams.tooling.processes import WorkerProcess
 from tests.fakes.slack_api import FakeSlack
 
 

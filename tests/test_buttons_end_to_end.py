@@ -22,10 +22,10 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 import pytest
 
-from alerts.incidents import Change, IncidentEvent
-from streams.records import WindowCount
-from streams.simulator import Brand, Crisis, MentionSimulator
-from streams.topics import INCIDENTS, WINDOW_COUNTS
+from badbuzz.alerts.incidents import Change, IncidentEvent
+from badbuzz.streams.tooling.simulator import Brand, Crisis, MentionSimulator
+from badbuzz.streams.topics import INCIDENTS, WINDOW_COUNTS
+from badbuzz.vocabulary.records import WindowCount
 from tests.conftest import read_topic, wait_for
 from tests.test_end_to_end import START, producer_for, slack_settings
 

@@ -73,7 +73,7 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp_path), "COLUMNS": "100"}
     env = {name: value for name, value in env.items() if not name.startswith(("BADBUZZ_", "SLACK_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "demo", "--history-minutes", "1500", "--crisis-after", "5"],
+        [sys.executable, "-m", "badbuzz.streams.cli", "demo", "--history-minutes", "1500", "--crisis-after", "5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -6,10 +6,10 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 
-from streams.feed import MentionProducer, replay
-from streams.records import Author, Mention, WindowCount
-from streams.simulator import Brand, Crisis, MentionSimulator
-from streams.topics import DEAD_LETTERS, MENTIONS, WINDOW_COUNTS
+from badbuzz.streams.tooling.feed import MentionProducer, replay
+from badbuzz.streams.tooling.simulator import Brand, Crisis, MentionSimulator
+from badbuzz.streams.topics import DEAD_LETTERS, MENTIONS, WINDOW_COUNTS
+from badbuzz.vocabulary.records import Author, Mention, WindowCount
 from tests.conftest import read_topic, wait_for
 
 #: A Monday lunchtime in Paris: the simulated brands are at their busiest.

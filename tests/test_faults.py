@@ -21,13 +21,13 @@ import pytest
 from aiohttp import web
 from kafka import KafkaProducer
 
-from alerts.dispatch import Outbound
-from alerts.slack import fallback_text, thread_note
-from streams.broker import EmbeddedBroker, free_port
-from streams.processes import spawn, stop
-from streams.records import WindowCount
-from streams.simulator import Brand, Crisis, MentionSimulator
-from streams.topics import MENTIONS, WINDOW_COUNTS, notifications_topic
+from badbuzz.alerts.notify.slack import fallback_text, thread_note
+from badbuzz.alerts.policy.dispatch import Outbound
+from badbuzz.streams.tooling.broker import EmbeddedBroker, free_port
+from badbuzz.streams.tooling.processes import spawn, stop
+from badbuzz.streams.tooling.simulator import Brand, Crisis, MentionSimulator
+from badbuzz.streams.topics import MENTIONS, WINDOW_COUNTS, notifications_topic
+from badbuzz.vocabulary.records import WindowCount
 from tests.conftest import read_topic, wait_for
 from tests.fakes.slack_api import Failure, FakeSlack
 from tests.test_end_to_end import START, counts_of, mention, producer_for, slack_settings

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from html import escape
 
-from alerts.context import SeriesPoint
+from badbuzz.vocabulary.context import SeriesPoint
 
 WIDTH, HEIGHT = 640, 200
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 52, 12, 12, 28

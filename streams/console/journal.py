@@ -12,8 +12,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from alerts import facts
-from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus
+from badbuzz.alerts import facts
+from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus
 
 #: Incidents kept per brand: a few weeks of a brand's bad days.
 KEEP = 30

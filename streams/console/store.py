@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from alerts.incidents import IncidentEvent
-from detectors.brand import BrandWatch
-from streams import topics
-from streams.console.journal import Record, remember
-from streams.tables import brand_watches, console_incidents
+from badbuzz.alerts.incidents import IncidentEvent
+from badbuzz.detectors.anomaly.brand import BrandWatch
+from badbuzz.streams import topics
+from badbuzz.streams.console.journal import Record, remember
+from badbuzz.streams.tables import brand_watches, console_incidents
 
 log = logging.getLogger(__name__)
 

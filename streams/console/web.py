@@ -10,7 +10,7 @@ Pages (server-rendered, readable without JavaScript; actions are plain forms):
 - ``GET|POST /console/login``, ``POST /console/logout``.
 
 Everything is behind the API token (``BADBUZZ_API_TOKEN``), exchanged once for a
-session cookie (:mod:`streams.console.auth`). A worker shows the brands whose
+session cookie (:mod:`badbuzz.streams.console.auth`). A worker shows the brands whose
 partitions it owns, as its tables hold them.
 """
 
@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from alerts import facts, i18n
-from alerts.i18n import N_, Language, _
-from alerts.incidents import (
+from badbuzz.alerts import facts, i18n
+from badbuzz.alerts.i18n import N_, Language, _
+from badbuzz.alerts.incidents import (
     Action,
     IncidentFeedback,
     IncidentStatus,
@@ -38,10 +38,10 @@ from alerts.incidents import (
     severity_text,
     value_text,
 )
-from detectors.brand import BrandWatch
-from streams.console.auth import COOKIE, SESSION_SECONDS, ConsoleAuth
-from streams.console.charts import series_svg
-from streams.console.journal import Record
+from badbuzz.detectors.anomaly.brand import BrandWatch
+from badbuzz.streams.console.auth import COOKIE, SESSION_SECONDS, ConsoleAuth
+from badbuzz.streams.console.charts import series_svg
+from badbuzz.streams.console.journal import Record
 
 Publish = Callable[[IncidentFeedback], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-from alerts.dispatch import Outbound
-from streams import topics
-from streams.config import Settings
-from streams.tables import receipts
+from badbuzz.alerts.policy.dispatch import Outbound
+from badbuzz.streams import topics
+from badbuzz.streams.config import Settings
+from badbuzz.streams.tables import receipts
 
 
 def install(app, settings: Settings, notifiers: dict, publish) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from alerts.actions import apply
-from alerts.context import context_of, dashboard_url
-from alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
-from detectors.brand import BrandVerdict, BrandWatch
-from detectors.signals import Signal, make_watch
-from streams import topics
-from streams.config import Settings
-from streams.metrics import Metrics
-from streams.records import WindowCount
-from streams.tables import brand_watches, incident_states
+from badbuzz.alerts.actions import apply
+from badbuzz.alerts.context import context_of, dashboard_url
+from badbuzz.alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
+from badbuzz.detectors.anomaly.brand import BrandVerdict, BrandWatch
+from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.streams import topics
+from badbuzz.streams.config import Settings
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.tables import brand_watches, incident_states
+from badbuzz.vocabulary.records import WindowCount
+from badbuzz.vocabulary.signals import Signal
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The ingest stage in the worker: one agent over ``badbuzz.mentions``, a checkpoint, a read-back.
 
-The logic is :class:`streams.ingest.IngestStage`; this module runs it on Faust's
+The logic is :class:`badbuzz.streams.ingest.IngestStage`; this module runs it on Faust's
 event loop without letting CPU work onto it (one executor thread does all the
 stage's work, so the stage's objects are only ever touched by one thread at a time)
 and aligns offset commits with checkpoints: every event is held (its message's
@@ -20,12 +20,12 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from detectors.sentiment.feedback import BrandCorrections, Relabel
-from streams import topics
-from streams.ingest import IngestStage, Raw
-from streams.metrics import Metrics
-from streams.state import StateTable
-from streams.tables import ALL
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
+from badbuzz.streams import topics
+from badbuzz.streams.ingest import IngestStage, Raw
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.state import StateTable
+from badbuzz.streams.tables import ALL
 
 log = logging.getLogger(__name__)
 

@@ -6,14 +6,14 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from alerts.dispatch import BrandDispatch, Dispatcher, Outbound
-from alerts.frequency_cap import CapState, FrequencyCapper
-from alerts.incidents import IncidentEvent
-from streams import topics
-from streams.config import Settings
-from streams.silences import current_silences
-from streams.state import StateTable
-from streams.tables import cap_states, dispatch_states
+from badbuzz.alerts.incidents import IncidentEvent
+from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher, Outbound
+from badbuzz.alerts.policy.frequency_cap import CapState, FrequencyCapper
+from badbuzz.streams import topics
+from badbuzz.streams.config import Settings
+from badbuzz.streams.silences import current_silences
+from badbuzz.streams.state import StateTable
+from badbuzz.streams.tables import cap_states, dispatch_states
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.context import IncidentContext, SeriesPoint, Term, TopAuthor
-from alerts.delivery import Notification
-from alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
-from detectors.severity import Severity
-from streams.records import Platform, SamplePost
+from badbuzz.alerts.context import IncidentContext, TopAuthor
+from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
+from badbuzz.alerts.notify.delivery import Notification
+from badbuzz.vocabulary.context import SeriesPoint, Term
+from badbuzz.vocabulary.records import Platform, SamplePost
+from badbuzz.vocabulary.signals import Severity
 
 OPENED_AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=10)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
-from detectors.severity import Severity
+from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
+from badbuzz.vocabulary.signals import Severity
 
 OPENED_AT = datetime(2026, 3, 2, 14, 3, tzinfo=UTC)
 

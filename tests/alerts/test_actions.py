@@ -15,11 +15,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, action_value, apply
-from alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback, IncidentStatus
-from alerts.matchers import incident_labels
-from alerts.slack import incident_blocks
-from detectors.severity import Severity
+from badbuzz.alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, action_value, apply
+from badbuzz.alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback, IncidentStatus
+from badbuzz.alerts.notify.slack import incident_blocks
+from badbuzz.alerts.policy.matchers import incident_labels
+from badbuzz.vocabulary.signals import Severity
 from tests.alerts.factories import OPENED_AT, incident
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from concurrent.futures import ThreadPoolExecutor
 
-from alerts.chart import alt_text, chart_png, render_png
+from badbuzz.alerts.chart import alt_text, chart_png, render_png
 from tests.alerts.examples import context, history, incident
 
 

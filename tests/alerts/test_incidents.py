@@ -6,10 +6,8 @@ import pytest
 from rich.console import Console
 from rich.panel import Panel
 
-from alerts.console import ConsoleNotifier, render
-from alerts.context import IncidentContext
-from alerts.delivery import Notification
-from alerts.incidents import (
+from badbuzz.alerts.context import IncidentContext
+from badbuzz.alerts.incidents import (
     Change,
     Incident,
     IncidentEvent,
@@ -19,9 +17,10 @@ from alerts.incidents import (
     Signal,
     dedup_key,
 )
-from detectors.severity import Severity
-from detectors.watch import Judgement
-from streams.records import Platform, SamplePost, WindowCount
+from badbuzz.alerts.notify.console import ConsoleNotifier, render
+from badbuzz.alerts.notify.delivery import Notification
+from badbuzz.vocabulary.records import Platform, SamplePost, WindowCount
+from badbuzz.vocabulary.signals import Judgement, Severity
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -8,17 +8,23 @@ import re
 import pytest
 from rich.console import Console
 
-from alerts import chart
-from alerts.console import render
-from alerts.i18n import Language, speaking
-from alerts.incidents import Action, Change
-from alerts.opsgenie import DESCRIPTION_MAX_CHARS, DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS
-from alerts.pagerduty import SUMMARY_MAX_CHARS
-from alerts.receivers import notifier_for
-from alerts.slack import FIELD_MAX_CHARS, HEADER_MAX_CHARS, SECTION_MAX_CHARS, fallback_text, incident_blocks
-from alerts.webhook import alertmanager_body
+from badbuzz.alerts import chart
+from badbuzz.alerts.i18n import Language, speaking
+from badbuzz.alerts.incidents import Action, Change
+from badbuzz.alerts.notify.console import render
+from badbuzz.alerts.notify.opsgenie import DESCRIPTION_MAX_CHARS, DETAIL_MAX_CHARS, MESSAGE_MAX_CHARS
+from badbuzz.alerts.notify.pagerduty import SUMMARY_MAX_CHARS
+from badbuzz.alerts.notify.receivers import notifier_for
+from badbuzz.alerts.notify.slack import (
+    FIELD_MAX_CHARS,
+    HEADER_MAX_CHARS,
+    SECTION_MAX_CHARS,
+    fallback_text,
+    incident_blocks,
+)
+from badbuzz.alerts.notify.webhook import alertmanager_body
 from tests.alerts.examples import notification
-from tests.alerts.test_receivers import load
+from tests.alerts.notify.test_receivers import load
 
 #: What each language must say of the example crisis (612 negative mentions in 10 min, ×15, usually 40 (33–48)).
 SAYS = {
@@ -150,7 +156,7 @@ def test_the_french_catalog_is_complete_and_compiled():
 
     from babel.messages.pofile import read_po
 
-    from alerts.i18n import DOMAIN, LOCALE_DIR
+    from badbuzz.alerts.i18n import DOMAIN, LOCALE_DIR
 
     template = read_po((LOCALE_DIR / f"{DOMAIN}.pot").open("rb"))
     french = read_po((LOCALE_DIR / "fr" / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb"))
@@ -168,13 +174,13 @@ def test_every_phrase_the_code_marks_is_in_the_template():
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po
 
-    from alerts.i18n import DOMAIN, LOCALE_DIR
+    from badbuzz.alerts.i18n import DOMAIN, LOCALE_DIR
 
     root = Path(__file__).parents[2]
     method_map = [
         ("alerts/**.py", "python"),
         ("streams/console/**.py", "python"),
-        ("streams/demo.py", "python"),
+        ("streams/tooling/demo.py", "python"),
         ("streams/console/templates/**.html", "jinja2"),
     ]
     keywords = {"_": None, "N_": None, "ngettext": (1, 2)}

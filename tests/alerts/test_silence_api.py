@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.silence_api import SilenceApi
-from alerts.silences import Silence, Silences
+from badbuzz.alerts.policy.silences import Silence, Silences
+from badbuzz.alerts.silence_api import SilenceApi
 
 TOKEN = "api-token-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from streams import topics
-from streams.config import Settings
+from badbuzz.streams import topics
+from badbuzz.streams.config import Settings
 from tests.deploy.promql import PROMETHEUS_CONFIG, ROOT, promtool
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

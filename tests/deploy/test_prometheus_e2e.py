@@ -22,11 +22,11 @@ import pytest
 import yaml
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from streams.broker import free_port
-from streams.feed import MentionProducer, simulate
-from streams.processes import spawn, stop
-from streams.simulator import Brand, Crisis, MentionSimulator, utc_now
-from streams.topics import MENTIONS
+from badbuzz.streams.tooling.broker import free_port
+from badbuzz.streams.tooling.feed import MentionProducer, simulate
+from badbuzz.streams.tooling.processes import spawn, stop
+from badbuzz.streams.tooling.simulator import Brand, Crisis, MentionSimulator, utc_now
+from badbuzz.streams.topics import MENTIONS
 from tests.conftest import wait_for
 from tests.deploy.promql import (
     LABEL_VALUES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from streams.records import Author, Mention, Platform
+from badbuzz.vocabulary.records import Author, Mention, Platform
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from streams.broker import free_port
+from badbuzz.streams.tooling.broker import free_port
 
 USERNAME, PASSWORD = "badbuzz", "s3cret"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from streams.config import CONFIG_FILE_ENV, Settings
+from badbuzz.streams.config import CONFIG_FILE_ENV, Settings
 
 
 @pytest.fixture(autouse=True)

@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams.broker import ensure_topics
-from streams.config import Settings
-from streams.records import MAX_FOLLOWERS, MAX_TEXT_CHARS
-from streams.topics import DEAD_LETTERS, MENTIONS, WINDOW_COUNTS
+from badbuzz.streams.config import Settings
+from badbuzz.streams.tooling.broker import ensure_topics
+from badbuzz.streams.topics import DEAD_LETTERS, MENTIONS, WINDOW_COUNTS
+from badbuzz.vocabulary.records import MAX_FOLLOWERS, MAX_TEXT_CHARS
 from tests.conftest import wait_for
 
 BRANDS = ("acme", "globex", "initech")

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import CollectorRegistry
 
-from detectors.authenticity import Authenticity
-from detectors.sentiment.feedback import BrandCorrections, Relabel
-from streams.config import Settings
-from streams.enrichment import Enricher
-from streams.ingest import BrandState, BrandStateCodec, IngestStage, Raw
-from streams.metrics import Metrics
-from streams.records import Author, Mention, WindowCount
-from streams.state import StateTable
-from streams.windows import BrandWindows
+from badbuzz.detectors.authenticity import Authenticity
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
+from badbuzz.streams.config import Settings
+from badbuzz.streams.enrichment import Enricher
+from badbuzz.streams.ingest import BrandState, BrandStateCodec, IngestStage, Raw
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.state import StateTable
+from badbuzz.streams.windows import BrandWindows
+from badbuzz.vocabulary.records import Author, Mention, WindowCount
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ENRICHER = Enricher.from_settings(Settings())

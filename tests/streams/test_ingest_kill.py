@@ -10,10 +10,10 @@ import signal
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from streams.processes import WorkerProcess
-from streams.records import WindowCount
-from streams.simulator import Brand, MentionSimulator
-from streams.topics import WINDOW_COUNTS
+from badbuzz.streams.tooling.processes import WorkerProcess
+from badbuzz.streams.tooling.simulator import Brand, MentionSimulator
+from badbuzz.streams.topics import WINDOW_COUNTS
+from badbuzz.vocabulary.records import WindowCount
 from tests.conftest import read_topic, worker_env
 from tests.test_end_to_end import producer_for
 

@@ -8,12 +8,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from alerts.incidents import Change, IncidentEvent, IncidentState, Signal
-from detectors.severity import Severity
-from detectors.watch import Judgement
-from streams.errors import RejectReason
-from streams.metrics import Metrics
-from streams.records import Author, EnrichedMention, Kind, Mention, WindowCount
+from badbuzz.alerts.incidents import Change, IncidentEvent, IncidentState, Signal
+from badbuzz.streams.metrics import Metrics
+from badbuzz.vocabulary.errors import RejectReason
+from badbuzz.vocabulary.records import Author, EnrichedMention, Kind, Mention, WindowCount
+from badbuzz.vocabulary.signals import Judgement, Severity
 from tests.alerts.factories import incident
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from alerts.frequency_cap import CapState
-from streams.state import ModelCodec, PickleCodec, StateTable
+from badbuzz.alerts.policy.frequency_cap import CapState
+from badbuzz.streams.state import ModelCodec, PickleCodec, StateTable
 
 
 def test_a_marked_object_is_written_at_the_checkpoint_and_comes_back_after_a_restart():

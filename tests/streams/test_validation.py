@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from streams.errors import InvalidMention, RejectReason
-from streams.records import MAX_FOLLOWERS, MAX_TEXT_CHARS, Mention, Platform
-from streams.validation import dead_letter, decode_mention
+from badbuzz.streams.validation import dead_letter, decode_mention
+from badbuzz.vocabulary.errors import InvalidMention, RejectReason
+from badbuzz.vocabulary.records import MAX_FOLLOWERS, MAX_TEXT_CHARS, Mention, Platform
 
 MAX_BYTES = 65_536
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from detectors.sentiment import Sentiment
-from streams.records import SAMPLE_TEXT_CHARS, Author, EnrichedMention, Kind, Platform, WindowCount
-from streams.windows import TOP_POSTS, BrandWindows
+from badbuzz.streams.windows import TOP_POSTS, BrandWindows
+from badbuzz.vocabulary.records import SAMPLE_TEXT_CHARS, Author, EnrichedMention, Kind, Platform, WindowCount
+from badbuzz.vocabulary.sentiment import Sentiment
 
 WINDOW = 60
 LATENESS = 10

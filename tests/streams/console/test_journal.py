@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.incidents import Change, IncidentEvent
-from streams.console.journal import KEEP, remember
+from badbuzz.alerts.incidents import Change, IncidentEvent
+from badbuzz.streams.console.journal import KEEP, remember
 from tests.alerts.factories import OPENED_AT, event, incident
 
 

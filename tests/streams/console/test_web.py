@@ -12,11 +12,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from alerts.i18n import Language
-from alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback
-from streams.console.auth import ConsoleAuth
-from streams.console.journal import remember
-from streams.console.web import Console
+from badbuzz.alerts.i18n import Language
+from badbuzz.alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback
+from badbuzz.streams.console.auth import ConsoleAuth
+from badbuzz.streams.console.journal import remember
+from badbuzz.streams.console.web import Console
 from tests.alerts.examples import OPENED_AT, incident
 
 TOKEN = "console-token-for-tests"

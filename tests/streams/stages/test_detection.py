@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
-from alerts.incidents import Change
-from detectors.severity import Severity
-from detectors.signals import Signal
-from streams.config import Settings
-from streams.metrics import Metrics
-from streams.records import WindowCount
-from streams.stages.detection import Detection
+from badbuzz.alerts.incidents import Change
+from badbuzz.streams.config import Settings
+from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.stages.detection import Detection
+from badbuzz.vocabulary.records import WindowCount
+from badbuzz.vocabulary.signals import Severity, Signal
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 #: A day and a quarter of minutes: past every detector's warm-up.

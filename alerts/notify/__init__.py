@@ -1,0 +1,1 @@
+"""Delivering notifications: one module per channel, the retry policy they share."""

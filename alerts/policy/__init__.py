@@ -1,0 +1,1 @@
+"""Who hears of an incident, and when: routes, matchers, silences, quiet hours, caps, dispatch."""

@@ -1,0 +1,1 @@
+"""What each mention says and how far it goes: sentiment, language, reach, terms."""

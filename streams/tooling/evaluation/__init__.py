@@ -1,0 +1,1 @@
+"""Scoring detectors against labelled series: NAB's windows and scores, alert events."""
