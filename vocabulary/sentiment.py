@@ -19,6 +19,7 @@ LABELS: tuple[Sentiment, ...] = (Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentimen
 def label_of(probs: Sequence[float]) -> Sentiment:
     """The most probable label of one row of probabilities in :data:`LABELS` order (the first of a tie).
 
+    >>> import numpy as np
     >>> label_of((0.7, 0.2, 0.1)), label_of(np.array([0.1, 0.3, 0.6])), label_of((0.4, 0.4, 0.2))
     (<Sentiment.NEGATIVE: 'negative'>, <Sentiment.POSITIVE: 'positive'>, <Sentiment.NEGATIVE: 'negative'>)
     """

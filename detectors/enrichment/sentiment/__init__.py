@@ -1,7 +1,7 @@
 """Sentiment scorers: texts in, class probabilities out.
 
 Every scorer answers :meth:`SentimentScorer.predict_proba` for a batch of texts and
-their languages, with one row per text and one column per :data:`LABELS` entry, in
+their languages, with one row per text and one column per :data:`~badbuzz.vocabulary.sentiment.LABELS` entry, in
 that order (UMSAB's 0 = negative, 1 = neutral, 2 = positive). Scorers never download
 anything at run time: what they need ships in the package or in an installed wheel.
 :func:`make_scorer` builds one by name; ``python bench/sentiment.py`` prints how well
@@ -16,7 +16,6 @@ from typing import Protocol
 import numpy as np
 
 from badbuzz.vocabulary.errors import ConfigurationError
-from badbuzz.vocabulary.sentiment import LABELS, Sentiment, label_of
 
 
 class SentimentScorer(Protocol):
@@ -38,6 +37,7 @@ def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction
     scorer's optional package is not installed.
 
     >>> scorer = make_scorer("static")
+    >>> from badbuzz.vocabulary.sentiment import label_of
     >>> [label_of(probs) for probs in scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"])]
     [<Sentiment.NEGATIVE: 'negative'>]
     """
