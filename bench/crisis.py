@@ -43,17 +43,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+from tables import print_table  # bench/, the script's own folder
+
+from badbuzz.detectors.anomaly import default_threshold
+from badbuzz.detectors.anomaly.abilities import GivesEvidence
+from badbuzz.detectors.anomaly.signals import DEFAULT_DETECTOR, make_watch
+from badbuzz.streams.tooling.backtest import Series, read_csv_series, read_label_windows
+from badbuzz.vocabulary.signals import SignalKind
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tables import print_table  # noqa: E402  (bench/, the script's own folder)
-
-from badbuzz.detectors.anomaly import default_threshold  # noqa: E402
-from badbuzz.detectors.anomaly.signals import DEFAULT_DETECTOR, make_watch  # noqa: E402
-from badbuzz.streams.tooling.backtest import Series, read_csv_series, read_label_windows  # noqa: E402
-from badbuzz.vocabulary.signals import SignalKind  # noqa: E402
-
 NAB = ROOT / ".." / "shared" / "data" / "nab-realtweets"
 AIRLINE = ROOT / ".." / "shared" / "data" / "airline" / "Tweets.csv"
 PACIFIC = timezone(timedelta(hours=-8))
@@ -306,7 +304,7 @@ def airline_replay(counts: dict[str, tuple[Series, Series]], detector: str) -> l
         for t, v, n in zip(negative.times, negative.values, volume.values):
             local = t.astimezone(PACIFIC)
             model = count_watch.detector
-            evidence = model.evidence({"value": v, "time": t}) if hasattr(model, "evidence") else None
+            evidence = model.evidence({"value": v, "time": t}) if isinstance(model, GivesEvidence) else None
             j = count_watch.observe(v, t)
             if j.opens:
                 what = (

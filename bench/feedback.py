@@ -2,8 +2,9 @@
 
 Replays the 14,640 airline tweets (six airlines = six brands) in time order; a
 community manager relabels the first N of them with their true label. For each N,
-prints the macro-F1 of the base scorer and of the :class:`AdaptiveScorer` that learnt
-those relabels, on the tweets that were not relabelled, per brand and overall.
+prints the macro-F1 of the base scorer and of the base corrected by the
+:class:`BrandCorrections` that learnt those relabels (what the worker runs), on the tweets
+that were not relabelled, per brand and overall.
 Asserts nothing.
 
 The base scorer is, by default, a stand-in trained at start on UMSAB's English train
@@ -30,8 +31,8 @@ from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline, make_union
 
 from badbuzz.detectors.enrichment.sentiment import SentimentScorer
-from badbuzz.detectors.enrichment.sentiment.feedback import AdaptiveScorer, Relabel
-from badbuzz.vocabulary.sentiment import LABELS, Sentiment
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
+from badbuzz.vocabulary.sentiment import LABELS, Sentiment, label_of
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 AIRLINE = SHARED / "airline" / "Tweets.csv"
@@ -96,7 +97,7 @@ def airline_relabels() -> list[Relabel]:
 
 
 def macro_f1(truth: Sequence[Sentiment], proba: np.ndarray) -> float:
-    predicted = [LABELS[i] for i in proba.argmax(axis=1)]
+    predicted = [label_of(probs) for probs in proba]
     return f1_score(truth, predicted, labels=list(LABELS), average="macro")
 
 
@@ -116,17 +117,22 @@ def main() -> None:
 
     results: dict[int, dict[str, tuple[int, float, float]]] = {}
     for n in args.relabels:
-        scorer = AdaptiveScorer(base, args.min_relabels, args.learning_rate, args.l2)
-        scorer.learn(tweets[:n])
+        table: dict = {}
+        corrections = BrandCorrections(table, args.min_relabels, args.learning_rate, args.l2)
+        table.update(corrections.learn(tweets[:n], base))
         rest = tweets[n:]
-        texts, languages = [t.text for t in rest], [t.language for t in rest]
-        before = base.predict_proba(texts, languages)
-        after = scorer.predict_proba(texts, languages, [t.brand for t in rest])
+        before = base.predict_proba([t.text for t in rest], [t.language for t in rest])
+        after = before.copy()
+        for brand in brands:
+            rows = [i for i, t in enumerate(rest) if t.brand == brand]
+            correction = corrections.of(brand)
+            if correction is not None:
+                after[rows] = correction.correct([rest[i].text for i in rows], before[rows])
         results[n] = {}
         for brand in [*brands, "overall"]:
             rows = [i for i, t in enumerate(rest) if brand in ("overall", t.brand)]
             truth = [rest[i].label for i in rows]
-            learnt = n if brand == "overall" else scorer.relabels_learnt(brand)
+            learnt = n if brand == "overall" else corrections.relabels_learnt(brand)
             results[n][brand] = (learnt, macro_f1(truth, before[rows]), macro_f1(truth, after[rows]))
 
     print(f"macro-F1 on the tweets not relabelled, base → adaptive (relabels learnt); scorer {args.scorer}")

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from badbuzz.streams.metrics import SENTIMENTS, MentionKind, Metrics
-from badbuzz.vocabulary.records import Author, EnrichedMention, Platform, WindowCount
+from badbuzz.streams.metrics import KIND_LABELS, Metrics
+from badbuzz.vocabulary.records import Author, EnrichedMention, Kind, Platform, WindowCount
+from badbuzz.vocabulary.sentiment import LABELS
 from badbuzz.vocabulary.signals import Judgement
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -48,12 +49,14 @@ def main() -> None:
         )
         for i, (brand, platform, language) in enumerate(combos)
     ]
-    kinds = list(MentionKind)
+    kinds = list(Kind)
     now = (START + timedelta(seconds=5)).timestamp()
 
     began = time.perf_counter()
     for i in range(args.mentions):
-        metrics.count_mention(mentions[i % len(mentions)], kind=kinds[i % 3], suspected_bot=i % 50 == 0, now=now)
+        metrics.count_mention(
+            mentions[i % len(mentions)], kind=kinds[i % len(kinds)], suspected_bot=i % 50 == 0, now=now
+        )
     per_mention = (time.perf_counter() - began) / args.mentions
 
     window = WindowCount(brand=brands[0], start=START, end=START + timedelta(minutes=1), volume=10)
@@ -72,9 +75,9 @@ def main() -> None:
     print(f"count_mention: {per_mention * 1e6:.1f} µs per mention ({1 / per_mention:,.0f} mentions/s on one core)")
     print(f"window_closed + judged: {per_window * 1e6:.1f} µs per window")
     print(
-        f"/metrics after mentions of {args.brands} brands, {len(SENTIMENTS)} sentiments, "
+        f"/metrics after mentions of {args.brands} brands, {len(LABELS)} sentiments, "
         f"{len(LANGUAGES) + 1} languages, "
-        f"{len(Platform)} platforms, {len(kinds)} kinds: {series:,} series, {len(body) / 1024:,.0f} KiB, "
+        f"{len(Platform)} platforms, {len(KIND_LABELS)} kinds: {series:,} series, {len(body) / 1024:,.0f} KiB, "
         f"rendered in {scrape * 1000:.1f} ms"
     )
 

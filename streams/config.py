@@ -151,7 +151,9 @@ class Settings(BaseSettings):
     )
 
     # Detection
-    detector: str = Field("count_evidence", description="BADBUZZ_DETECTOR: a name from detectors.DETECTORS.")
+    detector: str = Field(
+        "count_evidence", description="BADBUZZ_DETECTOR: a name from badbuzz.detectors.anomaly.COUNT_DETECTORS."
+    )
     threshold: float | None = Field(
         None, gt=0, description="BADBUZZ_THRESHOLD: the score at which an alert opens; default: the detector's own."
     )
@@ -280,10 +282,11 @@ class Settings(BaseSettings):
     @field_validator("detector")
     @classmethod
     def _known_detector(cls, value: str) -> str:
-        from badbuzz.detectors.anomaly import DETECTORS
+        from badbuzz.detectors.anomaly import COUNT_DETECTORS
 
-        if value not in DETECTORS:
-            raise ValueError(f"unknown detector {value!r}; choose one of {sorted(DETECTORS)}")
+        # The share detector watches the negative share whatever is configured here.
+        if value not in COUNT_DETECTORS:
+            raise ValueError(f"unknown detector {value!r}; choose one of {sorted(COUNT_DETECTORS)}")
         return value
 
     @model_validator(mode="after")

@@ -38,21 +38,15 @@ OTHER_BRAND = "other"
 UNDETERMINED_LANGUAGE = "und"
 #: Mentions not (yet) scored by the sentiment stage.
 UNSCORED = "unscored"
-SENTIMENTS = ("negative", "neutral", "positive")
+#: The ``kind`` label of a suspected bot's mention, whatever its :class:`~badbuzz.vocabulary.records.Kind`.
+BOT = "bot"
+#: Every value of the ``kind`` label.
+KIND_LABELS: tuple[str, ...] = (*Kind, BOT)
 
 #: Seconds between a mention's creation and its counting: live streams sit in the first
 #: buckets, a replay of history in the last ones.
 EVENT_LAG_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 6 * 3600, 24 * 3600)
 BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-
-
-class MentionKind(StrEnum):
-    """The ``kind`` label: new conversation, amplification, or a suspected bot's."""
-
-    ORIGINAL = "original"
-    REPOST = "repost"
-    COPY = "copy"
-    BOT = "bot"
 
 
 class BaselineBound(StrEnum):
@@ -261,7 +255,7 @@ class Metrics:
     # Mentions
 
     def count_mention(
-        self, mention: Mention, *, kind: Kind | MentionKind | None = None, suspected_bot: bool = False, now: float
+        self, mention: Mention, *, kind: Kind | None = None, suspected_bot: bool = False, now: float
     ) -> None:
         """One accepted mention; ``now`` is the wall clock in epoch seconds.
 
@@ -272,7 +266,7 @@ class Metrics:
         """
         self.count_mentions([(mention, kind, suspected_bot)], now=now)
 
-    def count_mentions(self, counted: Iterable[tuple[Mention, Kind | MentionKind | None, bool]], *, now: float) -> None:
+    def count_mentions(self, counted: Iterable[tuple[Mention, Kind | None, bool]], *, now: float) -> None:
         """A batch of accepted mentions as (mention, kind, suspected bot): one increment per series."""
         tally: defaultdict[tuple[str, ...], int] = defaultdict(int)
         observe = self.event_lag.observe
@@ -285,22 +279,19 @@ class Metrics:
                 series = self._mention_series[labels] = self.mentions.labels(*labels)
             series.inc(n)
 
-    def _mention_labels(
-        self, mention: Mention, kind: Kind | MentionKind | None, suspected_bot: bool
-    ) -> tuple[str, ...]:
+    def _mention_labels(self, mention: Mention, kind: Kind | None, suspected_bot: bool) -> tuple[str, ...]:
         if isinstance(mention, EnrichedMention):
             language = mention.detected_language
-            probs = mention.sentiment_probs
-            sentiment = SENTIMENTS[max(range(len(SENTIMENTS)), key=probs.__getitem__)]
+            sentiment: str = mention.sentiment
         else:
             language = mention.language
             sentiment = UNSCORED
         if suspected_bot:
-            kind_label = MentionKind.BOT
+            kind_label: str = BOT
         elif kind is not None:
-            kind_label = MentionKind(kind)
+            kind_label = Kind(kind)
         else:
-            kind_label = MentionKind.REPOST if mention.is_repost else MentionKind.ORIGINAL
+            kind_label = Kind.REPOST if mention.is_repost else Kind.ORIGINAL
         return (
             self.brand_label(mention.brand),
             sentiment,

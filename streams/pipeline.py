@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from badbuzz.alerts.notify.channels import notifiers_from
 from badbuzz.alerts.notify.delivery import Outcome
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections
 from badbuzz.streams import topics
 from badbuzz.streams.app import app, settings
 from badbuzz.streams.config import Settings
@@ -65,9 +66,7 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
     notifiers = notifiers_from(settings, observe=count_delivery)
     metrics.declare_channels(notifiers)
 
-    def correction_of(brand: str):
-        correction = sentiment_corrections.get(brand)
-        return correction if correction is not None and correction.n_learnt >= settings.min_relabels else None
+    corrections = BrandCorrections(sentiment_corrections, min_relabels=settings.min_relabels)
 
     stage = IngestStage(
         enricher=enricher,
@@ -75,7 +74,7 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
         new_state=new_brand_state,
         metrics=metrics,
         partition_of=topics.partition_of,
-        corrections=correction_of,
+        corrections=corrections.of,
         max_message_bytes=settings.max_message_bytes,
         brands=settings.brands,
         max_clock_skew_seconds=settings.max_clock_skew_seconds,
@@ -95,7 +94,7 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
     ingest_stage.install(
         app,
         runner,
-        sentiment_corrections,
+        corrections,
         batch_size=settings.batch_size,
         batch_seconds=settings.batch_seconds,
         tick_seconds=min(tick, settings.checkpoint_seconds),

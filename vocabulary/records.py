@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from badbuzz.vocabulary.sentiment import LABELS, Sentiment
+from badbuzz.vocabulary.sentiment import Sentiment, label_of
 
 MAX_TEXT_CHARS = 20_000
 #: More followers than any platform has users: a larger count is a collector's bug, refused
@@ -92,7 +92,7 @@ class EnrichedMention(Mention):
 
     @property
     def sentiment(self) -> Sentiment:
-        return LABELS[max(range(len(LABELS)), key=self.sentiment_probs.__getitem__)]
+        return label_of(self.sentiment_probs)
 
 
 class DeadLetter(BaseModel):

@@ -1,9 +1,10 @@
 """Everything that judges: anomaly detectors (river's protocol), baselines, severity, alerts.
 
 Every detector is a river ``AnomalyDetector`` (``learn_one(x)``, ``score_one(x)``, higher is
-more anomalous), so river's own plug in unchanged. :data:`DETECTORS` names those the pipeline
-can be configured with, each with the threshold it ships with; :func:`badbuzz.detectors.anomaly.signals.make_watch`
-builds the watch of one brand's signal.
+more anomalous), so river's own plug in unchanged. :data:`DETECTORS` names every detector the
+pipeline runs, each with the threshold it ships with: those of counts, which the pipeline can be
+configured with (:data:`COUNT_DETECTORS`), and the negative share's (:data:`SHARE_DETECTOR`);
+:func:`badbuzz.detectors.anomaly.signals.make_watch` builds the watch of one brand's signal.
 """
 
 from __future__ import annotations
@@ -20,15 +21,20 @@ from badbuzz.detectors.anomaly.count_surprise import FALSE_ALARMS_PER_WEEK as CO
 from badbuzz.detectors.anomaly.count_surprise import CountSurprise
 from badbuzz.detectors.anomaly.predictive import ForecastSurprise
 from badbuzz.detectors.anomaly.robust_zscore import RobustZScore
+from badbuzz.detectors.anomaly.share_surprise import ShareSurprise
 from badbuzz.detectors.anomaly.tails import surprise_threshold
 
 
 @dataclass(frozen=True)
 class DetectorSpec:
-    """How to build a detector for a window length, and the score from which it alerts."""
+    """How to build a detector for a window length, and the score from which it alerts.
+
+    ``shares`` says it judges a share out of ``x["n"]`` mentions, not a count.
+    """
 
     build: Callable[[float], AnomalyDetector]
     threshold: Callable[[float], float]
+    shares: bool = False
 
 
 def _half_space_trees(window_seconds: float) -> AnomalyDetector:
@@ -46,7 +52,12 @@ DETECTORS: dict[str, DetectorSpec] = {
     "half_space_trees": DetectorSpec(_half_space_trees, lambda w: 0.9),
     "snarimax": DetectorSpec(lambda w: ForecastSurprise("snarimax", window_seconds=w), lambda w: 1.0),
     "holt_winters": DetectorSpec(lambda w: ForecastSurprise("holt_winters", window_seconds=w), lambda w: 1.0),
+    "share_surprise": DetectorSpec(lambda w: ShareSurprise(window_seconds=w), surprise_threshold, shares=True),
 }
+#: The detector of every share: a share needs its denominator, which no count detector reads.
+SHARE_DETECTOR = "share_surprise"
+#: The detectors a count can be watched by, one of which the pipeline is configured with.
+COUNT_DETECTORS: tuple[str, ...] = tuple(sorted(name for name, spec in DETECTORS.items() if not spec.shares))
 
 
 def _spec(name: str) -> DetectorSpec:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from river.base import AnomalyDetector
 from scipy.special import betainc, gammainc, gammaln
 
-from badbuzz.detectors.anomaly.partial import PartialEvidence
+from badbuzz.detectors.anomaly.abilities import (
+    Evidence,
+    GivesEvidence,
+    KnowsUsualRange,
+    ObservesProtectedWindows,
+    SettlesAfterAlerts,
+)
+from badbuzz.detectors.anomaly.partial import JudgesPartialWindows, PartialEvidence
 from badbuzz.detectors.anomaly.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
 
 #: What a silent series is still expected to get: one mention an hour, whatever the window.
@@ -87,17 +93,11 @@ def _log_ratio(observed: float, mean: float) -> float:
     return math.log((observed + 0.5) / (mean + 0.5))
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """The span that gives a rise away: its length, what was counted there, what was expected, how rare."""
-
-    seconds: float
-    observed: float
-    expected: float
-    dispersion: float
-    score: float
-
-
+@KnowsUsualRange.register
+@GivesEvidence.register
+@SettlesAfterAlerts.register
+@ObservesProtectedWindows.register
+@JudgesPartialWindows.register
 class CountEvidence(AnomalyDetector):
     """``-log10`` of the chance of a count this high, at the most telling of several spans.
 

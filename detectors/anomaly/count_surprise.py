@@ -8,7 +8,7 @@ from datetime import datetime
 
 from river.base import AnomalyDetector
 
-from badbuzz.detectors.anomaly.count_evidence import Evidence
+from badbuzz.detectors.anomaly.abilities import Evidence, GivesEvidence, KnowsUsualRange, ObservesProtectedWindows
 from badbuzz.detectors.anomaly.peaks import PeaksOverThreshold
 from badbuzz.detectors.anomaly.seasonal import DAY, HOUR, SeasonalBaseline, decay_rate, warm_rate
 
@@ -31,6 +31,9 @@ PEAK_LEVEL = 2.0
 FALSE_ALARMS_PER_WEEK = 2.0
 
 
+@KnowsUsualRange.register
+@GivesEvidence.register
+@ObservesProtectedWindows.register
 class CountSurprise(AnomalyDetector):
     """``-log10`` of how rare a rise this large is in this series, at the worst of several time scales.
 

@@ -6,11 +6,14 @@ import math
 
 from river.base import AnomalyDetector
 
-from badbuzz.detectors.anomaly.partial import PartialEvidence
+from badbuzz.detectors.anomaly.abilities import KnowsUsualRange
+from badbuzz.detectors.anomaly.partial import JudgesPartialWindows, PartialEvidence
 from badbuzz.detectors.anomaly.seasonal import DAY, HOUR, warm_rate
 from badbuzz.detectors.anomaly.tails import beta_binomial_upper_tail, surprise
 
 
+@KnowsUsualRange.register
+@JudgesPartialWindows.register
 class ShareSurprise(AnomalyDetector):
     """``-log10`` of the chance of a share at least this high out of ``n``, given the usual share.
 

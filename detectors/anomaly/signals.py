@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import math
 
-from badbuzz.detectors.anomaly import default_threshold, make_detector
+from badbuzz.detectors.anomaly import COUNT_DETECTORS, SHARE_DETECTOR, default_threshold, make_detector
 from badbuzz.detectors.anomaly.seasonal import HOUR
-from badbuzz.detectors.anomaly.share_surprise import ShareSurprise
-from badbuzz.detectors.anomaly.tails import surprise_threshold
 from badbuzz.detectors.anomaly.watch import SeriesWatch
 from badbuzz.vocabulary.signals import SignalKind
 
@@ -47,23 +45,23 @@ def make_watch(
 ) -> SeriesWatch:
     """A fresh watch for one brand's signal of this kind.
 
-    Counts and weighted counts use the named ``detector`` (weighted counts the calibrated
-    :data:`WEIGHTED_DETECTOR` when it is a count model); proportions always use
-    :class:`~badbuzz.detectors.anomaly.share_surprise.ShareSurprise`, which needs the denominator. ``threshold``
-    defaults to the detector's shipped one.
+    Counts and weighted counts use the named ``detector``, one of
+    :data:`~badbuzz.detectors.anomaly.COUNT_DETECTORS` (weighted counts the calibrated :data:`WEIGHTED_DETECTOR`
+    when it is a count model); proportions always use :data:`~badbuzz.detectors.anomaly.SHARE_DETECTOR`, which
+    reads the denominator. ``threshold`` defaults to the detector's shipped one.
 
     >>> watch = make_watch(SignalKind.COUNT, window_seconds=60)
     >>> round(watch.threshold, 1), watch.resolve_after, watch.relearn_after
     (7.1, 180, 360)
     """
     if kind is SignalKind.PROPORTION:
-        model = ShareSurprise(window_seconds=window_seconds)
-        threshold = surprise_threshold(window_seconds) if threshold is None else threshold
-    else:
-        if kind is SignalKind.WEIGHTED_COUNT and detector in COUNT_MODELS:
-            detector = WEIGHTED_DETECTOR
-        model = make_detector(detector, window_seconds)
-        threshold = default_threshold(detector, window_seconds) if threshold is None else threshold
+        detector = SHARE_DETECTOR
+    elif detector not in COUNT_DETECTORS:
+        raise ValueError(f"unknown count detector {detector!r}; choose one of {list(COUNT_DETECTORS)}")
+    elif kind is SignalKind.WEIGHTED_COUNT and detector in COUNT_MODELS:
+        detector = WEIGHTED_DETECTOR
+    model = make_detector(detector, window_seconds)
+    threshold = default_threshold(detector, window_seconds) if threshold is None else threshold
     return SeriesWatch(
         model,
         threshold=threshold,

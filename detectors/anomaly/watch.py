@@ -10,6 +10,12 @@ from datetime import datetime
 
 from river.base import AnomalyDetector
 
+from badbuzz.detectors.anomaly.abilities import (
+    GivesEvidence,
+    KnowsUsualRange,
+    ObservesProtectedWindows,
+    SettlesAfterAlerts,
+)
 from badbuzz.detectors.anomaly.baseline import RollingBaseline
 from badbuzz.detectors.anomaly.partial import EARLY_FACTOR, JudgesPartialWindows
 from badbuzz.detectors.anomaly.severity import is_abrupt, severity_of
@@ -25,10 +31,12 @@ class SeriesWatch:
     series. Windows that open or keep an alert are not learnt (river's
     ``protect_anomaly_detector``), so a crisis does not become the new normal while it lasts,
     unless the alert has gone on for ``relearn_after`` windows: a lasting shift in level is then
-    learnt gradually rather than alarmed about forever. A detector that sums windows over time
-    (it has ``observe_one(x)``) still moves its sums past a protected window, so it sees how
-    long a crisis lasts without learning any of it as normal; one that has ``settle()`` is told
-    when an alert ends, so that the crisis it summed is not evidence of a second one.
+    learnt gradually rather than alarmed about forever. What else the detector can do (the
+    abilities of :mod:`badbuzz.detectors.anomaly.abilities` it declares) is read off it once, here: one that
+    :class:`~badbuzz.detectors.anomaly.abilities.ObservesProtectedWindows` still moves its sums past a protected
+    window, so it sees how long a crisis lasts without learning any of it as normal; one that
+    :class:`~badbuzz.detectors.anomaly.abilities.SettlesAfterAlerts` is told when an alert ends, so that the
+    crisis it summed is not evidence of a second one.
 
     Parameters
     ----------
@@ -39,8 +47,8 @@ class SeriesWatch:
         The score from which a window opens an alert.
     min_value
         Windows below this value (for proportions: below this numerator, ``value × n``; for
-        detectors that say which span gives a rise away, its ``evidence(x)``: below this count
-        over that span) never open an alert, whatever their score.
+        detectors that say which span gives a rise away, :class:`~badbuzz.detectors.anomaly.abilities.GivesEvidence`:
+        below this count over that span) never open an alert, whatever their score.
     resolve_after
         Calm windows in a row that end an alert.
     stay_fraction
@@ -48,7 +56,8 @@ class SeriesWatch:
     relearn_after
         Windows into an alert after which its values are learnt again; ``None`` for never.
     baseline_size
-        For detectors that do not say what is usual: how many recent normal values describe it.
+        For detectors that do not say what is usual (:class:`~badbuzz.detectors.anomaly.abilities.KnowsUsualRange`):
+        how many recent normal values describe it.
 
     Examples
     --------
@@ -78,12 +87,27 @@ class SeriesWatch:
         self.stay_fraction = stay_fraction
         self.relearn_after = relearn_after
         self.baseline_size = baseline_size
-        self.baseline = None if hasattr(detector, "usual_range") else RollingBaseline(baseline_size)
+        self.baseline = None if isinstance(detector, KnowsUsualRange) else RollingBaseline(baseline_size)
         self.alerting = False
         self.calm_windows = 0
         self.alert_windows = 0
         #: Whether the previous window was within its usual range: a jump from there is abrupt.
         self.previous_usual = False
+        self._read_abilities()
+
+    def _read_abilities(self) -> None:
+        detector = self.detector
+        self._usual_range = detector if isinstance(detector, KnowsUsualRange) else None
+        self._evidence = detector if isinstance(detector, GivesEvidence) else None
+        self._settles = detector if isinstance(detector, SettlesAfterAlerts) else None
+        self._observes = detector if isinstance(detector, ObservesProtectedWindows) else None
+        self._partial = detector if isinstance(detector, JudgesPartialWindows) else None
+
+    def __setstate__(self, state: dict) -> None:
+        # A watch checkpointed before its abilities were read at construction reads them on restore.
+        self.__dict__.update(state)
+        if "_usual_range" not in state:
+            self._read_abilities()
 
     def observe(
         self,
@@ -102,17 +126,17 @@ class SeriesWatch:
         if n is not None:
             x["n"] = n
         usual, low, high = self._usual(x)
-        if hasattr(self.detector, "evidence"):
+        if self._evidence is not None:
             # The floor is on the mentions of the span that gives the rise away: twenty mentions over
             # two hours of a brand that gets one an hour pass it, though no single minute does.
-            evidence = self.detector.evidence(x)
+            evidence = self._evidence.evidence(x)
             score, size = evidence.score, evidence.observed
         else:
             score = self.detector.score_one(x)
             # For a proportion the floor is on its numerator: a 100 % negative share of 2 mentions is no crisis.
             size = value * n if n is not None else value
         elevated = score >= self.stay_fraction * self.threshold
-        if hasattr(self.detector, "settle"):
+        if self._settles is not None:
             # A sum over hours holds a crisis for hours after it ends: for such a detector the alert
             # lasts while windows are above their usual range, and its sums settle when it ends.
             elevated = elevated and value > high
@@ -130,8 +154,8 @@ class SeriesWatch:
             self.calm_windows = 0 if elevated else self.calm_windows + 1
             if self.calm_windows >= self.resolve_after:
                 self.alerting, resolves = False, True
-                if hasattr(self.detector, "settle"):
-                    self.detector.settle()
+                if self._settles is not None:
+                    self._settles.settle()
         protected = (
             not learn_anomalies
             and (opens or (self.alerting and elevated))
@@ -141,8 +165,8 @@ class SeriesWatch:
             self.detector.learn_one(x)
             if self.baseline is not None:
                 self.baseline.update(value)
-        elif hasattr(self.detector, "observe_one"):
-            self.detector.observe_one(x)
+        elif self._observes is not None:
+            self._observes.observe_one(x)
         return Judgement(
             value=value,
             score=score,
@@ -174,7 +198,7 @@ class SeriesWatch:
         >>> early.severity, early.opens, round(early.usual), watch.alerting
         (<Severity.CRITICAL: 'critical'>, True, 5, False)
         """
-        if self.alerting or not isinstance(self.detector, JudgesPartialWindows):
+        if self.alerting or self._partial is None:
             return None
         x: dict = {"value": value, "time": time}
         if n is not None:
@@ -182,7 +206,7 @@ class SeriesWatch:
         size = value * n if n is not None else value
         if size < self.min_value:
             return None
-        evidence = self.detector.partial_evidence(x, seconds)
+        evidence = self._partial.partial_evidence(x, seconds)
         if evidence.score < EARLY_FACTOR * self.threshold:
             return None
         return Judgement(
@@ -204,6 +228,6 @@ class SeriesWatch:
         return self._usual(x)
 
     def _usual(self, x: dict) -> tuple[float, float, float]:
-        if self.baseline is None:
-            return self.detector.usual_range(x)
+        if self._usual_range is not None:
+            return self._usual_range.usual_range(x)
         return self.baseline.median, self.baseline.low, self.baseline.high

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrection, Relabel
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
 from badbuzz.streams import topics
 from badbuzz.streams.ingest import IngestStage, Raw
 from badbuzz.streams.metrics import Metrics
@@ -192,7 +192,7 @@ async def _published_windows(consumer, partition: int, start: int, brands: set[s
 def install(
     app,
     runner: IngestRunner,
-    corrections: StateTable,
+    corrections: BrandCorrections,
     *,
     batch_size: int,
     batch_seconds: float,
@@ -244,19 +244,6 @@ def install(
             relabels = [Relabel.model_validate_json(value) for value in values]
             async with runner.lock:
                 # The ingest thread reads the corrections: learnt there, between two batches.
-                learnt = await runner._in_executor(_learn, corrections, runner.stage.enricher, relabels)
+                learnt = await runner._in_executor(corrections.learn, relabels, runner.stage.enricher.scorer)
                 for brand, correction in learnt.items():
-                    corrections[brand] = correction
-
-
-def _learn(corrections: StateTable, enricher, relabels: list[Relabel]) -> dict[str, BrandCorrection]:
-    scores = enricher.scorer.predict_proba([r.text for r in relabels], [r.language for r in relabels])
-    by_brand: dict[str, list] = defaultdict(list)
-    for relabel, probabilities in zip(relabels, scores):
-        by_brand[relabel.brand].append((relabel, probabilities))
-    learnt = {}
-    for brand, relabelled in by_brand.items():
-        correction = learnt[brand] = corrections.get(brand) or BrandCorrection()
-        for relabel, probabilities in relabelled:
-            correction.learn_one(relabel.text, probabilities, relabel.label)
-    return learnt
+                    corrections.table[brand] = correction

@@ -9,6 +9,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from badbuzz.detectors.authenticity import Authenticity
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
 from badbuzz.streams.config import Settings
 from badbuzz.streams.enrichment import Enricher
 from badbuzz.streams.ingest import BrandState, BrandStateCodec, IngestStage, Raw
@@ -194,3 +195,36 @@ def test_a_usual_open_window_is_not_offered():
     off, _ = new_stage()
     off.process(steady, now=wall + 104)
     assert off.snapshots(["acme"], now=wall + 104) == [], "early judgement off"
+
+
+def test_a_brand_s_relabels_correct_its_mentions_sentiment_once_there_are_enough():
+    """The worker's relabel learning, as the pipeline wires it: corrections learnt, then applied past the minimum."""
+    table: dict = {}
+    corrections = BrandCorrections(table, min_relabels=20)
+    relabels = [
+        Relabel(
+            mention_id=f"x:{i}",
+            brand="acme",
+            text=mention(i, NOW).text,
+            language="fr",
+            label="neutral",
+            user="cm",
+            at=NOW,
+        )
+        for i in range(20)
+    ]
+
+    def counted() -> tuple[int, int]:
+        """The mentions by people of a closed window, and how many of them are negative."""
+        stage, _ = new_stage(corrections=corrections.of)
+        batch = [raw(i, mention(100 + i, NOW + timedelta(seconds=i))) for i in range(30)]
+        stage.process([*batch, raw(30, mention(130, NOW + timedelta(minutes=2)))], now=NOW.timestamp())
+        ((_, state),) = stage.outboxes()
+        return state.outbox[0].volume, state.outbox[0].negative
+
+    volume, negative = counted()
+    assert negative == volume > 0
+    table.update(corrections.learn(relabels[:19], ENRICHER.scorer))
+    assert counted() == (volume, volume), "19 relabels are not enough yet"
+    table.update(corrections.learn(relabels[19:], ENRICHER.scorer))
+    assert counted() == (volume, 0)

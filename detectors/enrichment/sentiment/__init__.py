@@ -1,7 +1,7 @@
 """Sentiment scorers: texts in, class probabilities out.
 
 Every scorer answers :meth:`SentimentScorer.predict_proba` for a batch of texts and
-their languages, with one row per text and one column per :data:`LABELS` entry, in
+their languages, with one row per text and one column per :data:`~badbuzz.vocabulary.sentiment.LABELS` entry, in
 that order (UMSAB's 0 = negative, 1 = neutral, 2 = positive). Scorers never download
 anything at run time: what they need ships in the package or in an installed wheel.
 :func:`make_scorer` builds one by name; ``python bench/sentiment.py`` prints how well
@@ -16,7 +16,6 @@ from typing import Protocol
 import numpy as np
 
 from badbuzz.vocabulary.errors import ConfigurationError
-from badbuzz.vocabulary.sentiment import LABELS, Sentiment
 
 
 class SentimentScorer(Protocol):
@@ -38,8 +37,9 @@ def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction
     scorer's optional package is not installed.
 
     >>> scorer = make_scorer("static")
-    >>> scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"]).argmax(axis=1).tolist()
-    [0]
+    >>> from badbuzz.vocabulary.sentiment import label_of
+    >>> [label_of(probs) for probs in scorer.predict_proba(["Worst airline ever, lost my bag again"], ["en"])]
+    [<Sentiment.NEGATIVE: 'negative'>]
     """
     # Imported here: the scorer modules import this module's protocol and labels.
     from badbuzz.detectors.enrichment.sentiment.cache import CachedScorer
@@ -62,12 +62,3 @@ def make_scorer(name: str = "static", cache_size: int = 50_000, cascade_fraction
     else:
         raise ConfigurationError(f"unknown sentiment scorer {name!r}; choose one of {', '.join(SCORERS)}")
     return CachedScorer(scorer, size=cache_size) if cache_size else scorer
-
-
-def sentiments(proba: np.ndarray) -> list[Sentiment]:
-    """The most probable label of each row of a scorer's output.
-
-    >>> sentiments(np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]))
-    [<Sentiment.NEGATIVE: 'negative'>, <Sentiment.POSITIVE: 'positive'>]
-    """
-    return [LABELS[i] for i in np.asarray(proba).argmax(axis=1)]

@@ -3,7 +3,7 @@
 For an airline, "sick" in "that new lounge is sick" is praise; for a pharmacy chain,
 "cancelled" is neutral news. A general model gets such words wrong for every mention
 of the brand, every day. A community manager who relabels a mention sends a
-:class:`Relabel` on a topic; :class:`AdaptiveScorer` learns from each one, online,
+:class:`Relabel` on a topic; :class:`BrandCorrections` learns from each one, online,
 with one small model per brand on top of any base :class:`SentimentScorer`.
 
 The per-brand model is a correction, not a replacement: its logits are the base
@@ -25,7 +25,7 @@ start: learning is deterministic, and the topic is small (one message per human 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -111,72 +111,82 @@ class BrandCorrection:
         return np.array([_softmax(self._logits(self.features(t), p)) for t, p in zip(texts, base_proba, strict=True)])
 
 
-class AdaptiveScorer:
-    """A :class:`SentimentScorer` that learns each brand's domain from relabels.
+class BrandCorrections:
+    """Every brand's :class:`BrandCorrection`: learnt from relabels, applied once the brand has enough.
+
+    The worker learns each batch of the relabel topic here and corrects each brand's mentions
+    with :meth:`of`; ``bench/feedback.py`` measures the same on airline tweets.
 
     Parameters
     ----------
-    base
-        The scorer whose probabilities are corrected.
+    table
+        brand → its correction: the worker's changelogged table, or a dict. Read here, never
+        written: :meth:`learn` returns the corrections it changed for the caller to store (the
+        worker writes its table on its event loop, after learning on the ingest thread).
     min_relabels
-        A brand's texts keep the base probabilities until this many of its relabels were learnt.
-    learning_rate
-        Passed to each brand's :class:`BrandCorrection`.
-    l2
-        Passed to each brand's :class:`BrandCorrection`.
-    n_features
-        Passed to each brand's :class:`BrandCorrection`.
+        A brand's mentions keep the base probabilities until this many of its relabels were learnt.
+    learning_rate, l2, n_features
+        Those of each new brand's :class:`BrandCorrection`.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> class Unsure:
+    ...     def predict_proba(self, texts, languages):
+    ...         return np.array([[0.5, 0.3, 0.2]] * len(texts))
+    >>> table = {}
+    >>> corrections = BrandCorrections(table, min_relabels=3)
+    >>> praise = Relabel(mention_id="1", brand="nuvola", text="that lounge is sick", language="en",
+    ...                  label="positive", user="cm", at=datetime(2026, 11, 21, tzinfo=timezone.utc))
+    >>> table.update(corrections.learn([praise, praise], Unsure()))
+    >>> corrections.relabels_learnt("nuvola"), corrections.of("nuvola")
+    (2, None)
+    >>> table.update(corrections.learn([praise], Unsure()))
+    >>> from badbuzz.detectors.enrichment.sentiment import label_of
+    >>> corrected = corrections.of("nuvola").correct(["the lounge is sick"], Unsure().predict_proba([""], [""]))
+    >>> [label_of(probs) for probs in corrected]
+    [<Sentiment.POSITIVE: 'positive'>]
     """
 
     def __init__(
         self,
-        base: SentimentScorer,
+        table,
         min_relabels: int = 20,
         learning_rate: float = 0.2,
         l2: float = 1e-4,
         n_features: int = 2**18,
     ) -> None:
-        self.base = base
+        self.table = table
         self.min_relabels = min_relabels
         self.learning_rate = learning_rate
         self.l2 = l2
         self.n_features = n_features
-        self._brands: dict[str, BrandCorrection] = {}
 
     def relabels_learnt(self, brand: str) -> int:
-        correction = self._brands.get(brand)
-        return correction.n_learnt if correction else 0
+        correction = self.table.get(brand)
+        return correction.n_learnt if correction is not None else 0
 
-    def learn(self, relabels: Iterable[Relabel]) -> None:
-        """Learns relabels in order (one call to the base scorer for all of them)."""
-        relabels = list(relabels)
+    def of(self, brand: str) -> BrandCorrection | None:
+        """The brand's correction, once it has learnt ``min_relabels`` relabels; ``None`` before."""
+        correction = self.table.get(brand)
+        return correction if correction is not None and correction.n_learnt >= self.min_relabels else None
+
+    def learn(self, relabels: Sequence[Relabel], base: SentimentScorer) -> dict[str, BrandCorrection]:
+        """Learn ``relabels`` in order, on ``base``'s probabilities of their texts (one call for all of them).
+
+        Returns brand → its correction, for every brand relabelled: what the caller stores.
+        """
         if not relabels:
-            return
-        base_proba = self.base.predict_proba([r.text for r in relabels], [r.language for r in relabels])
+            return {}
+        base_proba = base.predict_proba([r.text for r in relabels], [r.language for r in relabels])
+        learnt: dict[str, BrandCorrection] = {}
         for relabel, proba in zip(relabels, base_proba, strict=True):
-            correction = self._brands.get(relabel.brand)
+            correction = learnt.get(relabel.brand) or self.table.get(relabel.brand)
             if correction is None:
-                correction = self._brands[relabel.brand] = BrandCorrection(self.learning_rate, self.l2, self.n_features)
+                correction = BrandCorrection(self.learning_rate, self.l2, self.n_features)
+            learnt[relabel.brand] = correction
             correction.learn_one(relabel.text, proba, relabel.label)
-
-    def learn_one(self, relabel: Relabel) -> None:
-        self.learn([relabel])
-
-    def predict_proba(
-        self, texts: Sequence[str], languages: Sequence[str], brands: Sequence[str] | None = None
-    ) -> np.ndarray:
-        """Class probabilities per text; ``brands`` (one per text) selects the corrections, none without it."""
-        proba = np.asarray(self.base.predict_proba(texts, languages), dtype=float)
-        if brands is None:
-            return proba
-        by_brand: dict[str, list[int]] = defaultdict(list)
-        for i, brand in enumerate(brands):
-            by_brand[brand].append(i)
-        for brand, rows in by_brand.items():
-            correction = self._brands.get(brand)
-            if correction is not None and correction.n_learnt >= self.min_relabels:
-                proba[rows] = correction.correct([texts[i] for i in rows], proba[rows])
-        return proba
+        return learnt
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

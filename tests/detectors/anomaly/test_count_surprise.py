@@ -11,6 +11,7 @@ import pytest
 
 from badbuzz.detectors.anomaly.count_surprise import CountSurprise
 from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.watch import SeriesWatch
 from badbuzz.vocabulary.signals import SignalKind
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -31,10 +32,16 @@ def bursty_week(seed: int = 5) -> list[float]:
     return counts
 
 
-def watch_with(long_scale_cap: float):
-    watch = make_watch(SignalKind.COUNT, WINDOW_SECONDS, detector="count_surprise")
-    watch.detector = CountSurprise(window_seconds=WINDOW_SECONDS, long_scale_cap=long_scale_cap)
-    return watch
+def watch_with(long_scale_cap: float) -> SeriesWatch:
+    """The shipped watch of counts by CountSurprise, with this cap."""
+    shipped = make_watch(SignalKind.COUNT, WINDOW_SECONDS, detector="count_surprise")
+    return SeriesWatch(
+        CountSurprise(window_seconds=WINDOW_SECONDS, long_scale_cap=long_scale_cap),
+        threshold=shipped.threshold,
+        min_value=shipped.min_value,
+        resolve_after=shipped.resolve_after,
+        relearn_after=shipped.relearn_after,
+    )
 
 
 def observe(watch, values: list[float], start: int = 0):

@@ -5,12 +5,12 @@ import sys
 import numpy as np
 import pytest
 
-from badbuzz.detectors.enrichment.sentiment import SCORERS, make_scorer, sentiments
+from badbuzz.detectors.enrichment.sentiment import SCORERS, make_scorer
 from badbuzz.detectors.enrichment.sentiment.cache import CachedScorer
 from badbuzz.detectors.enrichment.sentiment.cascade import CascadeScorer
 from badbuzz.detectors.enrichment.sentiment.static import StaticScorer
 from badbuzz.vocabulary.errors import ConfigurationError
-from badbuzz.vocabulary.sentiment import LABELS, Sentiment
+from badbuzz.vocabulary.sentiment import LABELS, Sentiment, label_of
 from tests.layout import ROOT
 
 UMSAB = ROOT / ".." / "shared" / "data" / "sentiment"
@@ -52,7 +52,7 @@ def test_static_is_deterministic_and_batch_independent(static):
 
 def test_static_reads_the_obvious(static):
     texts = ["I love this, thank you so much!", "Horrible service, I hate you", "C'est nul, arnaque honteuse"]
-    assert sentiments(static.predict_proba(texts, ["en", "en", "fr"])) == [
+    assert [label_of(p) for p in static.predict_proba(texts, ["en", "en", "fr"])] == [
         Sentiment.POSITIVE,
         Sentiment.NEGATIVE,
         Sentiment.NEGATIVE,
@@ -115,7 +115,7 @@ def test_e5_scores_and_routes_languages():
     texts = ["Merci, super service !", "Panne encore, honteux", "Terrible service"]
     proba = scorer.predict_proba(texts, ["fr", "fr", "nl"])  # Dutch has no head: the shared one answers
     assert_probabilities(proba, 3)
-    assert sentiments(proba)[:2] == [Sentiment.POSITIVE, Sentiment.NEGATIVE]
+    assert [label_of(p) for p in proba[:2]] == [Sentiment.POSITIVE, Sentiment.NEGATIVE]
 
 
 class Constant:

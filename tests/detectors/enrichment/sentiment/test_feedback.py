@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from badbuzz.detectors.enrichment.sentiment.feedback import AdaptiveScorer, Relabel
-from badbuzz.vocabulary.sentiment import LABELS, Sentiment
+from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
+from badbuzz.vocabulary.sentiment import Sentiment, label_of
 
 NEGATIVE_WORDS = {"sick", "awful", "lost", "late", "rude"}
 POSITIVE_WORDS = {"great", "love", "thanks", "smooth", "friendly"}
@@ -58,52 +58,75 @@ SICK = ["the new playlist is sick", "sick seats on this flight", "honestly the c
 OTHERS = ["my bag was lost again", "rude staff at the desk", "great crew tonight", "flight 42 boards at 9"]
 
 
-def predicted(scorer, texts, brand="oceane-air") -> list[Sentiment]:
-    return [LABELS[i] for i in scorer.predict_proba(texts, ["en"] * len(texts), [brand] * len(texts)).argmax(axis=1)]
+def learnt(relabels: list[Relabel], corrections: BrandCorrections | None = None, base=None) -> BrandCorrections:
+    """Learn ``relabels`` and store what changed, as the worker does with its table."""
+    corrections = corrections or BrandCorrections({}, min_relabels=20)
+    corrections.table.update(corrections.learn(relabels, base or LexiconScorer()))
+    return corrections
+
+
+def corrected(corrections: BrandCorrections, texts: list[str], brand: str = "oceane-air") -> np.ndarray:
+    """The probabilities of ``texts`` the worker would count, as the ingest stage corrects them."""
+    base = LexiconScorer().predict_proba(texts, ["en"] * len(texts))
+    correction = corrections.of(brand)
+    return base if correction is None else correction.correct(texts, base)
+
+
+def labels(corrections: BrandCorrections, texts: list[str], brand: str = "oceane-air") -> list[Sentiment]:
+    return [label_of(probs) for probs in corrected(corrections, texts, brand)]
 
 
 def test_relabels_teach_a_brand_word_without_changing_other_texts():
-    base = LexiconScorer()
-    scorer = AdaptiveScorer(base, min_relabels=20)
-    assert predicted(scorer, SICK) == [Sentiment.NEGATIVE] * 3
-    scorer.learn(domain_relabels(60))
-    assert predicted(scorer, SICK) == [Sentiment.POSITIVE] * 3
-    assert predicted(scorer, OTHERS) == predicted(AdaptiveScorer(base), OTHERS)
-    languages, brands = ["en"] * len(OTHERS), ["oceane-air"] * len(OTHERS)
-    shift = np.abs(scorer.predict_proba(OTHERS, languages, brands) - base.predict_proba(OTHERS, languages))
+    corrections = BrandCorrections({}, min_relabels=20)
+    assert labels(corrections, SICK) == [Sentiment.NEGATIVE] * 3
+    learnt(domain_relabels(60), corrections)
+    assert labels(corrections, SICK) == [Sentiment.POSITIVE] * 3
+    assert labels(corrections, OTHERS) == labels(BrandCorrections({}), OTHERS)
+    shift = np.abs(corrected(corrections, OTHERS) - LexiconScorer().predict_proba(OTHERS, ["en"] * len(OTHERS)))
     # Words shared with the relabelled texts ("was", "the") move them a little, never across labels.
     assert shift.max() < 0.2
 
 
 def test_base_probabilities_pass_through_until_enough_relabels_and_for_other_brands():
-    base = LexiconScorer()
-    scorer = AdaptiveScorer(base, min_relabels=20)
-    scorer.learn(domain_relabels(19))
+    corrections = learnt(domain_relabels(19))
     texts = SICK + OTHERS
-    untouched = base.predict_proba(texts, ["en"] * len(texts))
-    assert np.array_equal(scorer.predict_proba(texts, ["en"] * len(texts), ["oceane-air"] * len(texts)), untouched)
-    scorer.learn(domain_relabels(40, seed=4))
-    assert np.array_equal(scorer.predict_proba(texts, ["en"] * len(texts), ["nuvola"] * len(texts)), untouched)
-    assert np.array_equal(scorer.predict_proba(texts, ["en"] * len(texts)), untouched)
+    untouched = LexiconScorer().predict_proba(texts, ["en"] * len(texts))
+    assert corrections.of("oceane-air") is None
+    assert np.array_equal(corrected(corrections, texts), untouched)
+    learnt(domain_relabels(40, seed=4), corrections)
+    assert corrections.relabels_learnt("oceane-air") == 59
+    assert corrections.of("nuvola") is None
+    assert np.array_equal(corrected(corrections, texts, "nuvola"), untouched)
 
 
-def test_an_adaptive_scorer_pickles_with_what_it_learnt():
-    scorer = AdaptiveScorer(LexiconScorer(), min_relabels=5)
-    scorer.learn(domain_relabels(30))
-    copy = pickle.loads(pickle.dumps(scorer))
+def test_learning_returns_every_brand_relabelled_and_writes_nothing_itself():
+    table: dict = {}
+    corrections = BrandCorrections(table, min_relabels=1)
+    relabels = domain_relabels(5) + [relabel(99, "the gate is sick", Sentiment.POSITIVE, brand="nuvola")]
+    changed = corrections.learn(relabels, LexiconScorer())
+    assert table == {} and sorted(changed) == ["nuvola", "oceane-air"]
+    assert (changed["oceane-air"].n_learnt, changed["nuvola"].n_learnt) == (5, 1)
+    table.update(changed)
+    again = corrections.learn(domain_relabels(2), LexiconScorer())
+    assert again["oceane-air"] is table["oceane-air"] and table["oceane-air"].n_learnt == 7
+    assert corrections.learn([], LexiconScorer()) == {}
+
+
+def test_a_correction_pickles_with_what_it_learnt():
+    """The worker keeps each brand's correction pickled in a changelogged table."""
+    corrections = learnt(domain_relabels(30))
+    restored = BrandCorrections({brand: pickle.loads(pickle.dumps(c)) for brand, c in corrections.table.items()})
     texts = SICK + OTHERS
-    args = (texts, ["en"] * len(texts), ["oceane-air"] * len(texts))
-    assert np.array_equal(copy.predict_proba(*args), scorer.predict_proba(*args))
-    assert copy.relabels_learnt("oceane-air") == 30
+    assert np.array_equal(corrected(restored, texts), corrected(corrections, texts))
+    assert restored.relabels_learnt("oceane-air") == 30
 
 
 def test_learning_is_deterministic_so_every_worker_can_replay_the_topic():
-    first, second = AdaptiveScorer(LexiconScorer()), AdaptiveScorer(LexiconScorer())
+    one_by_one, at_once = BrandCorrections({}), BrandCorrections({})
     for relabel_ in domain_relabels(40):
-        first.learn_one(relabel_)
-    second.learn(domain_relabels(40))
-    args = (SICK, ["en"] * 3, ["oceane-air"] * 3)
-    assert np.allclose(first.predict_proba(*args), second.predict_proba(*args))
+        learnt([relabel_], one_by_one)
+    learnt(domain_relabels(40), at_once)
+    assert np.allclose(corrected(one_by_one, SICK), corrected(at_once, SICK))
 
 
 def test_a_relabel_is_json_on_the_topic():
