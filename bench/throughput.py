@@ -71,7 +71,7 @@ def one_brand_per_partition(partitions: int) -> tuple[str, ...]:
     """Brand names that Kafka's partitioner spreads one to a partition: workers share them evenly."""
     names: dict[int, str] = {}
     for name in (f"brand-{letter}{i}" for i in range(100) for letter in "abcdefgh"):
-        names.setdefault(partition_of(name), name)
+        names.setdefault(partition_of(name, partitions), name)
         if len(names) == partitions:
             return tuple(names[p] for p in sorted(names))
     raise SystemExit(f"no brand names found for {partitions} partitions")

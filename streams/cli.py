@@ -40,17 +40,20 @@ def worker(
 ) -> None:
     """Run a stream worker (as many as the topics have partitions share the work)."""
     from faust.worker import Worker
+    from prometheus_client import disable_created_metrics
 
-    from badbuzz.streams import topics, views  # views: the worker's web pages and its metrics
-    from badbuzz.streams.app import app
-    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.config import Settings
     from badbuzz.streams.pipeline import build
     from badbuzz.streams.tooling.broker import ensure_topics
+    from badbuzz.streams.topics import all_topics
 
-    pipeline = build(views.metrics)
-    ensure_topics(get_settings(), topics.all_topics(pipeline.notifiers))
+    # A counter's creation time as a series of its own doubles what Prometheus stores, for nothing
+    # here; prometheus-client only turns it off for the whole process, which is the worker's.
+    disable_created_metrics()
+    pipeline = build(Settings())
+    ensure_topics(pipeline.settings, all_topics(pipeline.notifiers))
     # Incidents print on stdout: Faust must not turn it into log lines.
-    Worker(app, loglevel=loglevel, quiet=quiet, redirect_stdouts=False).execute_from_commandline()
+    Worker(pipeline.app, loglevel=loglevel, quiet=quiet, redirect_stdouts=False).execute_from_commandline()
 
 
 @cli.command()
@@ -73,12 +76,12 @@ def replay(
     speed: float = typer.Option(0.0, help="Time factor: 60 plays an hour in a minute; 0 as fast as possible."),
 ) -> None:
     """Send a JSONL file of mentions to the raw mentions topic."""
-    from badbuzz.streams import topics
-    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.config import Settings
     from badbuzz.streams.tooling.feed import MentionProducer, count_lines
     from badbuzz.streams.tooling.feed import replay as replay_lines
+    from badbuzz.streams.topics import MENTIONS
 
-    producer = MentionProducer(get_settings().bootstrap_servers, topics.MENTIONS)
+    producer = MentionProducer(Settings().bootstrap_servers, MENTIONS)
     with Progress(console=console) as progress, file.open("rb") as lines:
         task = progress.add_task(f"Replaying {file.name}", total=count_lines(file))
         replay_lines(lines, producer, speed=speed, on_line=lambda: progress.advance(task))
@@ -94,11 +97,11 @@ def simulate(
     out: Path | None = typer.Option(None, help="Write the history as JSONL here instead of sending it live."),
 ) -> None:
     """Send simulated mentions (history, then live) to the raw topic, or write history to a file."""
-    from badbuzz.streams import topics
-    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.config import Settings
     from badbuzz.streams.tooling.feed import MentionProducer
     from badbuzz.streams.tooling.feed import simulate as simulate_live
     from badbuzz.streams.tooling.simulator import Crisis, MentionSimulator, utc_now
+    from badbuzz.streams.topics import MENTIONS
 
     now = utc_now().replace(microsecond=0)
     crisis = Crisis(brand=crisis_brand, starts_at=now + timedelta(seconds=crisis_after)) if crisis_brand else None
@@ -109,7 +112,7 @@ def simulate(
             for mention in simulator.between(now - history, now):
                 file.write(mention.model_dump_json() + "\n")
         return
-    producer = MentionProducer(get_settings().bootstrap_servers, topics.MENTIONS)
+    producer = MentionProducer(Settings().bootstrap_servers, MENTIONS)
     try:
         simulate_live(simulator, producer, history=history)
     except KeyboardInterrupt:
@@ -132,11 +135,11 @@ def backtest(
     out: Path = typer.Option(Path("backtest-report"), file_okay=False, help="Directory for the PNG and HTML reports."),
 ) -> None:
     """Run the detectors over history and write a report: volume, usual range, alerts, labelled windows."""
-    from badbuzz.streams.config import get_settings
+    from badbuzz.streams.config import Settings
     from badbuzz.streams.tooling.backtest import load_series, read_anomaly_points, read_label_windows, run_series
     from badbuzz.streams.tooling.backtest_report import summary_line, write_html, write_png
 
-    settings = get_settings()
+    settings = Settings()
     all_series = load_series(file, window_seconds=window or settings.window_seconds)
     windows = read_label_windows(labels) if labels is not None else {}
     points = read_anomaly_points(labels) if labels is not None else {}

@@ -4,12 +4,13 @@ Values come, highest priority first, from keyword arguments, environment
 variables, a YAML file named by ``BADBUZZ_CONFIG``, then the defaults below.
 Every field's environment variable is ``BADBUZZ_<FIELD NAME>`` unless its
 description names another one (Slack's token keeps Slack's usual name).
+Each command reads them once (``Settings()``) and hands them down: no module reads
+them at import.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -334,9 +335,3 @@ class Settings(BaseSettings):
     def bootstrap_servers(self) -> list[str]:
         """The broker URL as kafka-python and aiokafka want it."""
         return [server.strip().removeprefix("kafka://") for server in self.broker_url.split(";")]
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The settings of this process, read once."""
-    return Settings()

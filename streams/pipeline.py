@@ -1,4 +1,4 @@
-"""The composition root: the worker's parts built explicitly, then each stage's agents declared.
+"""The composition root: settings in, the worker's parts built explicitly, each stage's agents declared.
 
 ::
 
@@ -9,37 +9,50 @@
         ▼                                                │                                     │ deliver
     dead letters                       feedback (buttons, API)                                 ▼ channel
 
-Importing this module builds nothing; :func:`build` does, once, for the worker.
+No module builds anything at import: :func:`build` makes the app, its topics and
+tables, the metrics, the enricher (its models), the notifiers and the stages, in
+that order, each given what it needs.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from functools import partial
 
+import faust
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
 from pydantic import BaseModel
 
 from badbuzz.alerts.notify.channels import notifiers_from
-from badbuzz.alerts.notify.delivery import Outcome
+from badbuzz.alerts.notify.delivery import Notifier, Outcome
 from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections
-from badbuzz.streams import topics
-from badbuzz.streams.app import app, settings
+from badbuzz.streams import lag, views
+from badbuzz.streams.app import make_app
 from badbuzz.streams.config import Settings
-from badbuzz.streams.console import store as console_store
+from badbuzz.streams.console.store import ConsoleStore
 from badbuzz.streams.enrichment import Enricher
 from badbuzz.streams.ingest import IngestStage
 from badbuzz.streams.metrics import Metrics
+from badbuzz.streams.silences import TableSilenceStore
 from badbuzz.streams.stages import delivery, detection, routing
 from badbuzz.streams.stages import ingest as ingest_stage
 from badbuzz.streams.stages.ingest import IngestRunner
-from badbuzz.streams.tables import brand_states, new_brand_state, sentiment_corrections
+from badbuzz.streams.tables import Tables
+from badbuzz.streams.topics import MENTIONS, Topics
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Pipeline:
-    app: object
-    enricher: Enricher
-    notifiers: dict
+    settings: Settings
+    app: faust.App
+    topics: Topics
+    tables: Tables
     metrics: Metrics
+    enricher: Enricher
+    notifiers: dict[str, Notifier]
     ingest: IngestRunner
 
 
@@ -52,8 +65,26 @@ def tick_seconds(settings: Settings) -> float:
     return max(1.0, min(5.0, settings.window_seconds / 6))
 
 
-def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
-    """Build the enricher, the notifiers and the ingest stage; declare every stage's agents on the app."""
+def worker_metrics(settings: Settings, topics: Topics) -> Metrics:
+    """The worker's metrics, on a registry of its own (not prometheus-client's global one, which a
+    library could fill with its own series); per-brand gauges follow the brand's mentions partition."""
+    if not settings.brands:
+        log.warning("BADBUZZ_BRANDS is empty: metrics count every brand as 'other' and export no per-brand gauges")
+    registry = CollectorRegistry()
+    # CPU, memory and file descriptors of the worker, beside what it counts.
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    return Metrics(
+        registry, brands=settings.brands, languages=settings.languages, brand_owned=partial(topics.owns, MENTIONS)
+    )
+
+
+def build(settings: Settings) -> Pipeline:
+    """Build a worker from ``settings``: its app, with every stage's agents, timers and pages declared."""
+    app = make_app(settings)
+    topics = Topics(app, settings.partitions)
+    tables = Tables(app, settings)
+    metrics = worker_metrics(settings, topics)
     enricher = Enricher.from_settings(settings)
 
     def count_delivery(channel: str, outcome: Outcome) -> None:
@@ -63,15 +94,21 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
             Outcome.FAILED: metrics.notification_failed,
         }[outcome](channel)
 
-    notifiers = notifiers_from(settings, observe=count_delivery)
+    notifiers = notifiers_from(
+        settings.enabled_receivers,
+        slack_token=settings.slack_bot_token,
+        slack_base_url=settings.slack_base_url,
+        language=settings.language,
+        observe=count_delivery,
+    )
     metrics.declare_channels(notifiers)
 
-    corrections = BrandCorrections(sentiment_corrections, min_relabels=settings.min_relabels)
+    corrections = BrandCorrections(tables.sentiment_corrections, min_relabels=settings.min_relabels)
 
     stage = IngestStage(
         enricher=enricher,
-        states=brand_states,
-        new_state=new_brand_state,
+        states=tables.brand_states,
+        new_state=tables.new_brand_state,
         metrics=metrics,
         partition_of=topics.partition_of,
         corrections=corrections.of,
@@ -83,8 +120,9 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
     )
     runner = IngestRunner(
         app,
+        topics,
         stage,
-        brand_states,
+        tables.brand_states,
         metrics,
         checkpoint_seconds=settings.checkpoint_seconds,
         bootstrap_servers=settings.bootstrap_servers,
@@ -94,13 +132,29 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
     ingest_stage.install(
         app,
         runner,
+        tables,
         corrections,
         batch_size=settings.batch_size,
         batch_seconds=settings.batch_seconds,
         tick_seconds=min(tick, settings.checkpoint_seconds),
     )
-    detection.install(app, settings, metrics, publish)
-    routing.install(app, settings, set(notifiers), publish, tick_seconds=tick)
-    delivery.install(app, settings, notifiers, publish)
-    console_store.install(app)
-    return Pipeline(app=app, enricher=enricher, notifiers=notifiers, metrics=metrics, ingest=runner)
+    silences = TableSilenceStore(tables.silences)
+    detection.install(app, settings, topics, tables, metrics, publish)
+    routing.install(
+        app, settings, topics, tables, set(notifiers), publish, current_silences=silences.current, tick_seconds=tick
+    )
+    delivery.install(app, settings, topics, tables.receipts, notifiers, publish)
+    console_store = ConsoleStore(tables.console_incidents, tables.brand_watches)
+    console_store.install(app, topics.incidents)
+    views.install(app, settings, topics, metrics, silences, console_store)
+    lag.install(app, metrics)
+    return Pipeline(
+        settings=settings,
+        app=app,
+        topics=topics,
+        tables=tables,
+        metrics=metrics,
+        enricher=enricher,
+        notifiers=notifiers,
+        ingest=runner,
+    )

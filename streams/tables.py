@@ -1,4 +1,4 @@
-"""The worker's tables: declarations only, each a :class:`~badbuzz.streams.state.StateTable` with its codec.
+"""The worker's tables, declared on its app by :class:`Tables`: each a ``StateTable`` and its codec.
 
 Each is backed by a changelog topic so a restart picks it up. Tables are keyed like
 their source topic and use Kafka's partitioner, so a key's changelog partition is
@@ -12,66 +12,83 @@ from badbuzz.alerts.notify.delivery import Receipt
 from badbuzz.alerts.policy.dispatch import BrandDispatch
 from badbuzz.alerts.policy.frequency_cap import CapState
 from badbuzz.detectors.authenticity import Authenticity
-from badbuzz.streams.app import MAX_RECORD_BYTES, app, settings
+from badbuzz.streams.app import MAX_RECORD_BYTES
+from badbuzz.streams.config import Settings
 from badbuzz.streams.console.journal import Record
 from badbuzz.streams.ingest import BrandState, BrandStateCodec
 from badbuzz.streams.state import ModelCodec, PickleCodec, StateTable
 from badbuzz.streams.windows import BrandWindows
 
 
-def _table(name: str):
-    return app.Table(
-        name,
-        key_type=bytes,
-        value_type=bytes,
-        use_partitioner=True,
-        extra_topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)},
-    )
+class Tables:
+    """Every table of a worker, declared on ``app``."""
 
+    def __init__(self, app, settings: Settings) -> None:
+        self.settings = settings
 
-def brand_windows(brand: str, state: dict | None = None) -> BrandWindows:
-    return BrandWindows.from_state(
-        brand,
-        state,
-        window_seconds=settings.window_seconds,
-        lateness_seconds=settings.lateness_seconds,
-        max_gap_windows=settings.max_gap_windows,
-    )
+        def table(name: str):
+            return app.Table(
+                name,
+                key_type=bytes,
+                value_type=bytes,
+                use_partitioner=True,
+                extra_topic_configs={"max.message.bytes": str(MAX_RECORD_BYTES)},
+            )
 
+        #: brand → :class:`badbuzz.streams.ingest.BrandState`: windows and judge, checkpointed by the ingest stage.
+        self.brand_states: StateTable[BrandState] = StateTable(
+            table("brand-states"), BrandStateCodec(self.brand_windows, settings.authenticity)
+        )
+        #: brand → what relabels taught, pickled
+        #: (:class:`badbuzz.detectors.enrichment.sentiment.feedback.BrandCorrection`).
+        self.sentiment_corrections = StateTable(table("sentiment-corrections"), PickleCodec())
+        #: brand → :class:`badbuzz.detectors.anomaly.brand.BrandWatch`, pickled: river detectors
+        #: pickle, by river's design.
+        self.brand_watches = StateTable(table("brand-watches"), PickleCodec())
+        #: brand → {signal: :class:`badbuzz.alerts.incidents.IncidentState`}
+        self.incident_states: StateTable[dict[str, IncidentState]] = StateTable(
+            table("incident-states"), ModelCodec(dict[str, IncidentState])
+        )
+        #: brand → :class:`badbuzz.alerts.policy.dispatch.BrandDispatch`
+        self.dispatch_states: StateTable[BrandDispatch] = StateTable(
+            table("dispatch-states"), ModelCodec(BrandDispatch)
+        )
+        #: receiver → :class:`badbuzz.alerts.policy.frequency_cap.CapState`
+        self.cap_states: StateTable[CapState] = StateTable(table("cap-states"), ModelCodec(CapState))
+        #: receiver|dedup key → :class:`badbuzz.alerts.notify.delivery.Receipt`
+        self.receipts: StateTable[Receipt] = StateTable(table("receipts"), ModelCodec(Receipt))
+        #: brand → its recent incidents for the console (:mod:`badbuzz.streams.console.store`),
+        #: most recently changed first
+        self.console_incidents: StateTable[list[Record]] = StateTable(
+            table("console-incidents"), ModelCodec(list[Record])
+        )
+        #: silence id → :class:`badbuzz.alerts.policy.silences.Silence` JSON, on every worker: every worker routes
+        #: some brands, and any silence may match them.
+        self.silences = app.GlobalTable("silences", key_type=bytes, value_type=bytes, use_partitioner=True)
 
-def new_brand_state(brand: str) -> BrandState:
-    return BrandState(windows=brand_windows(brand), judge=Authenticity(settings.authenticity))
+    @property
+    def partitioned(self) -> tuple[StateTable, ...]:
+        """The partitioned tables: a rebalance makes each forget the live objects of keys that may have moved."""
+        return (
+            self.brand_states,
+            self.sentiment_corrections,
+            self.brand_watches,
+            self.incident_states,
+            self.dispatch_states,
+            self.cap_states,
+            self.receipts,
+            self.console_incidents,
+        )
 
+    def brand_windows(self, brand: str, state: dict | None = None) -> BrandWindows:
+        settings = self.settings
+        return BrandWindows.from_state(
+            brand,
+            state,
+            window_seconds=settings.window_seconds,
+            lateness_seconds=settings.lateness_seconds,
+            max_gap_windows=settings.max_gap_windows,
+        )
 
-#: brand → :class:`badbuzz.streams.ingest.BrandState`: windows and judge, checkpointed by the ingest stage.
-brand_states: StateTable[BrandState] = StateTable(
-    _table("brand-states"), BrandStateCodec(brand_windows, settings.authenticity)
-)
-#: brand → :class:`badbuzz.detectors.enrichment.sentiment.feedback.BrandCorrection`, pickled: what relabels taught.
-sentiment_corrections = StateTable(_table("sentiment-corrections"), PickleCodec())
-#: brand → :class:`badbuzz.detectors.anomaly.brand.BrandWatch`, pickled: river detectors pickle, by river's design.
-brand_watches = StateTable(_table("brand-watches"), PickleCodec())
-#: brand → {signal: :class:`badbuzz.alerts.incidents.IncidentState`}
-incident_states: StateTable[dict[str, IncidentState]] = StateTable(
-    _table("incident-states"), ModelCodec(dict[str, IncidentState])
-)
-#: brand → :class:`badbuzz.alerts.policy.dispatch.BrandDispatch`
-dispatch_states: StateTable[BrandDispatch] = StateTable(_table("dispatch-states"), ModelCodec(BrandDispatch))
-#: receiver → :class:`badbuzz.alerts.policy.frequency_cap.CapState`
-cap_states: StateTable[CapState] = StateTable(_table("cap-states"), ModelCodec(CapState))
-#: receiver|dedup key → :class:`badbuzz.alerts.notify.delivery.Receipt`
-receipts: StateTable[Receipt] = StateTable(_table("receipts"), ModelCodec(Receipt))
-#: brand → its recent incidents for the console (:mod:`badbuzz.streams.console.store`), most recently changed first
-console_incidents: StateTable[list[Record]] = StateTable(_table("console-incidents"), ModelCodec(list[Record]))
-
-#: Every table: a rebalance makes each forget the live objects of keys that may have moved.
-ALL = (
-    brand_states,
-    sentiment_corrections,
-    brand_watches,
-    incident_states,
-    dispatch_states,
-    cap_states,
-    receipts,
-    console_incidents,
-)
+    def new_brand_state(self, brand: str) -> BrandState:
+        return BrandState(windows=self.brand_windows(brand), judge=Authenticity(self.settings.authenticity))

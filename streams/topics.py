@@ -8,6 +8,9 @@ window counts, incidents and people's feedback by brand (inhibition compares a
 brand's incidents), outbound notifications by receiver (frequency caps are per
 receiver), each receiver's notifications by receiver and dedup key. Scaling out
 is running more workers, up to the partition count.
+
+The names are plain constants, for any process; :class:`Topics` declares them on a
+worker's app.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from kafka.partitioner import murmur2
-
-from badbuzz.streams.app import app, settings
 
 #: Every badbuzz topic's name starts so; the tables' changelogs are named after the app instead.
 PREFIX = "badbuzz."
@@ -43,35 +44,54 @@ def all_topics(receivers: Iterable[str]) -> tuple[str, ...]:
     return fixed + tuple(notifications_topic(receiver) for receiver in receivers)
 
 
-def _topic(name: str):
-    # Raw bytes both ways: records are pydantic models, validated by the agents themselves,
-    # so that a bad message becomes a dead letter instead of a crash inside Faust.
-    return app.topic(
-        name,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-        partitions=settings.partitions,
-    )
-
-
-mentions = _topic(MENTIONS)
-dead_letters = _topic(DEAD_LETTERS)
-relabels = _topic(RELABELS)
-window_counts = _topic(WINDOW_COUNTS)
-incidents = _topic(INCIDENTS)
-feedback = _topic(FEEDBACK)
-outbound = _topic(OUTBOUND)
-undeliverable = _topic(UNDELIVERABLE)
-
-
-def notifications_for(receiver: str):
-    return _topic(notifications_topic(receiver))
-
-
 #: Brands and receivers seen recently: hashing each mention's key again costs more than the lookup.
 @lru_cache(maxsize=65_536)
-def partition_of(key: str) -> int:
-    """The partition Kafka's default partitioner (murmur2, as in the Java client) gives ``key``."""
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % settings.partitions
+def partition_of(key: str, partitions: int) -> int:
+    """The partition of ``partitions`` Kafka's default partitioner (murmur2, as in the Java client) gives ``key``."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+class Topics:
+    """The topics declared on a worker's ``app``, each with ``partitions`` partitions.
+
+    It also answers which of their partitions this worker owns now, for whatever acts
+    outside events on the keys it owns (timers, per-brand gauges).
+    """
+
+    def __init__(self, app, partitions: int) -> None:
+        self.app = app
+        self.partitions = partitions
+        self.mentions = self.declare(MENTIONS)
+        self.dead_letters = self.declare(DEAD_LETTERS)
+        self.relabels = self.declare(RELABELS)
+        self.window_counts = self.declare(WINDOW_COUNTS)
+        self.incidents = self.declare(INCIDENTS)
+        self.feedback = self.declare(FEEDBACK)
+        self.outbound = self.declare(OUTBOUND)
+        self.undeliverable = self.declare(UNDELIVERABLE)
+
+    def declare(self, name: str):
+        # Raw bytes both ways: records are pydantic models, validated by the agents themselves,
+        # so that a bad message becomes a dead letter instead of a crash inside Faust.
+        return self.app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=self.partitions,
+        )
+
+    def notifications_for(self, receiver: str):
+        return self.declare(notifications_topic(receiver))
+
+    def partition_of(self, key: str) -> int:
+        return partition_of(key, self.partitions)
+
+    def owned(self, topic: str) -> set[int]:
+        """The partitions of ``topic`` assigned to this worker now (none during a rebalance)."""
+        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+
+    def owns(self, topic: str, key: str) -> bool:
+        """Whether this worker owns ``key``'s partition of ``topic`` now."""
+        return self.partition_of(key) in self.owned(topic)

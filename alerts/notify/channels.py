@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import Executor
 
+from pydantic import SecretStr
+
+from badbuzz.alerts.i18n import Language
 from badbuzz.alerts.notify.delivery import Notifier, Observer
-from badbuzz.alerts.notify.receivers import notifier_for
-from badbuzz.alerts.notify.slack.client import Pacer
-from badbuzz.streams.config import Settings
+from badbuzz.alerts.notify.receivers import Receiver, notifier_for
+from badbuzz.alerts.notify.slack.client import SLACK_API, Pacer
 
 
 def notifiers_from(
-    settings: Settings,
+    receivers: Iterable[Receiver],
     *,
+    slack_token: SecretStr | None = None,
+    slack_base_url: str = SLACK_API,
+    language: Language = Language.ENGLISH,
     observe: Observer | None = None,
     executor: Executor | None = None,
 ) -> dict[str, Notifier]:
-    """Every receiver's notifier by receiver name; Slack receivers share one pacer."""
+    """Every receiver's notifier by receiver name; Slack receivers share one pacer and the bot ``slack_token``.
+
+    ``language`` is what receivers that name none of their own speak.
+    """
     pacer = Pacer()
     return {
         receiver.name: notifier_for(
             receiver,
-            slack_token=settings.slack_bot_token,
-            slack_base_url=settings.slack_base_url,
+            slack_token=slack_token,
+            slack_base_url=slack_base_url,
             pacer=pacer,
             observe=observe,
             executor=executor,
-            language=settings.language,
+            language=language,
         )
-        for receiver in settings.enabled_receivers
+        for receiver in receivers
     }

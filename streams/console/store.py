@@ -13,35 +13,38 @@ from pydantic import ValidationError
 
 from badbuzz.alerts.incidents import IncidentEvent
 from badbuzz.detectors.anomaly.brand import BrandWatch
-from badbuzz.streams import topics
 from badbuzz.streams.console.journal import Record, remember
-from badbuzz.streams.tables import brand_watches, console_incidents
+from badbuzz.streams.state import StateTable
 
 log = logging.getLogger(__name__)
 
 
-def install(app) -> None:
-    @app.agent(topics.incidents, name="badbuzz.console")
-    async def keep_incidents(stream):
-        """Remember each incident change for the console (the route agent reads the same topic for the receivers)."""
-        async for event in stream.events():
-            try:
-                change = IncidentEvent.model_validate_json(event.value)
-            except ValidationError as error:
-                log.warning("console: an incident change it cannot read: %s", error)
-                continue
-            brand = change.incident.brand
-            at = datetime.fromtimestamp(event.message.timestamp, UTC)
-            console_incidents[brand] = remember(records_of(brand), change, at)
+class ConsoleStore:
+    """What the console shows: ``incidents`` (brand → its records) and ``watches`` (brand → its watch)."""
 
+    def __init__(self, incidents: StateTable[list[Record]], watches: StateTable[BrandWatch]) -> None:
+        self.incidents = incidents
+        self.watches = watches
 
-def records_of(brand: str) -> list[Record]:
-    return list(console_incidents.get(brand) or [])
+    def install(self, app, incidents_topic) -> None:
+        @app.agent(incidents_topic, name="badbuzz.console")
+        async def keep_incidents(stream):
+            """Remember each incident change for the console (the route agent reads the topic for receivers)."""
+            async for event in stream.events():
+                try:
+                    change = IncidentEvent.model_validate_json(event.value)
+                except ValidationError as error:
+                    log.warning("console: an incident change it cannot read: %s", error)
+                    continue
+                brand = change.incident.brand
+                at = datetime.fromtimestamp(event.message.timestamp, UTC)
+                self.incidents[brand] = remember(self.records_of(brand), change, at)
 
+    def records_of(self, brand: str) -> list[Record]:
+        return list(self.incidents.get(brand) or [])
 
-def known_brands() -> list[str]:
-    return list(console_incidents.keys()) + list(brand_watches.keys())
+    def known_brands(self) -> list[str]:
+        return list(self.incidents.keys()) + list(self.watches.keys())
 
-
-def watch_of(brand: str) -> BrandWatch | None:
-    return brand_watches.get(brand)
+    def watch_of(self, brand: str) -> BrandWatch | None:
+        return self.watches.get(brand)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from functools import partial
 
+from badbuzz.alerts.notify.delivery import Receipt
 from badbuzz.alerts.policy.dispatch import Outbound
-from badbuzz.streams import topics
 from badbuzz.streams.config import Settings
-from badbuzz.streams.tables import receipts
+from badbuzz.streams.state import StateTable
+from badbuzz.streams.topics import Topics
 
 
-def install(app, settings: Settings, notifiers: dict, publish) -> None:
+def install(app, settings: Settings, topics: Topics, receipts: StateTable[Receipt], notifiers: dict, publish) -> None:
     """A channel that is down holds up its own topic only: its agent retries until the channel
     is back (nothing is lost, and the offsets are not committed meanwhile), while the other
     receivers' agents carry on. A notification the channel refuses for good goes to the

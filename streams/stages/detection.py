@@ -9,10 +9,10 @@ from badbuzz.alerts.context import context_of, dashboard_url
 from badbuzz.alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
 from badbuzz.detectors.anomaly.brand import BrandVerdict, BrandWatch
 from badbuzz.detectors.anomaly.signals import make_watch
-from badbuzz.streams import topics
 from badbuzz.streams.config import Settings
 from badbuzz.streams.metrics import Metrics
-from badbuzz.streams.tables import brand_watches, incident_states
+from badbuzz.streams.tables import Tables
+from badbuzz.streams.topics import Topics
 from badbuzz.vocabulary.records import WindowCount
 from badbuzz.vocabulary.signals import Signal
 
@@ -134,7 +134,8 @@ class Detection:
         )
 
 
-def install(app, settings: Settings, metrics: Metrics, publish) -> None:
+def install(app, settings: Settings, topics: Topics, tables: Tables, metrics: Metrics, publish) -> None:
+    brand_watches, incident_states = tables.brand_watches, tables.incident_states
     detection = Detection(settings, metrics, brand_watches, incident_states)
 
     @app.agent(topics.window_counts, name="badbuzz.detect")

@@ -19,13 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.types import TP
 
 from badbuzz.detectors.enrichment.sentiment.feedback import BrandCorrections, Relabel
-from badbuzz.streams import topics
 from badbuzz.streams.ingest import IngestStage, Raw
 from badbuzz.streams.metrics import Metrics
 from badbuzz.streams.state import StateTable
-from badbuzz.streams.tables import ALL
+from badbuzz.streams.tables import Tables
+from badbuzz.streams.topics import MENTIONS, WINDOW_COUNTS, Topics
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class IngestRunner:
     def __init__(
         self,
         app,
+        topics: Topics,
         stage: IngestStage,
         table: StateTable,
         metrics: Metrics,
@@ -45,6 +47,7 @@ class IngestRunner:
         early_judgement_seconds: float = 0.0,
     ) -> None:
         self.app = app
+        self.topics = topics
         self.stage = stage
         self.table = table
         self.metrics = metrics
@@ -93,9 +96,9 @@ class IngestRunner:
         for partition, offset in self.pending_positions.items():
             self.positions[partition] = max(self.positions.get(partition, -1), offset)
         for letter in outcome.dead_letters:
-            await topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
+            await self.topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
         for brand, raw in outcome.forwards:
-            await topics.mentions.send(key=brand.encode(), value=raw, partition=self.stage.partition_of(brand))
+            await self.topics.mentions.send(key=brand.encode(), value=raw, partition=self.stage.partition_of(brand))
 
     async def on_tick(self, brands: list[str]) -> None:
         """Close quiet brands' windows and checkpoint what waits, even while no mention comes."""
@@ -115,7 +118,7 @@ class IngestRunner:
         """
         self.last_snapshot = time.monotonic()
         for window in await self._in_executor(self.stage.snapshots, brands, time.time()):
-            await topics.window_counts.send(key=window.brand.encode(), value=window.model_dump_json().encode())
+            await self.topics.window_counts.send(key=window.brand.encode(), value=window.model_dump_json().encode())
             self.metrics.window_offered(window)
 
     async def on_revoked(self) -> None:
@@ -142,7 +145,7 @@ class IngestRunner:
         for brand, state in self.stage.outboxes():
             last = None
             for window in state.outbox:
-                last = await topics.window_counts.send(key=brand.encode(), value=window.model_dump_json().encode())
+                last = await self.topics.window_counts.send(key=brand.encode(), value=window.model_dump_json().encode())
             sent.append((brand, state, list(state.outbox), last))
         await self.app.producer.flush()
         for brand, state, windows, last in sent:
@@ -175,7 +178,7 @@ class IngestRunner:
 
 
 async def _published_windows(consumer, partition: int, start: int, brands: set[str]) -> dict[str, set[datetime]]:
-    tp = TopicPartition(topics.WINDOW_COUNTS, partition)
+    tp = TopicPartition(WINDOW_COUNTS, partition)
     consumer.assign([tp])
     end = (await consumer.end_offsets([tp]))[tp]
     consumer.seek(tp, start)
@@ -192,6 +195,7 @@ async def _published_windows(consumer, partition: int, start: int, brands: set[s
 def install(
     app,
     runner: IngestRunner,
+    tables: Tables,
     corrections: BrandCorrections,
     *,
     batch_size: int,
@@ -199,6 +203,7 @@ def install(
     tick_seconds: float,
 ) -> None:
     """Declare the ingest agent, its timer, its rebalance hook and the relabel learner on ``app``."""
+    topics = runner.topics
 
     @app.agent(topics.mentions, name="badbuzz.ingest")
     async def ingest(stream):
@@ -206,14 +211,15 @@ def install(
         async for events in stream.take_events(batch_size, within=batch_seconds):
             await runner.on_batch(stream, events)
 
-    async def caught_up(tp) -> bool:
-        """Whether the worker has processed its partition to the end: only then is a brand without
-        mentions quiet. Behind it, the brand's mentions wait in the topic, and closing its windows
-        on the wall clock would make them too old."""
+    async def caught_up(partition: int) -> bool:
+        """Whether the worker has processed its partition of mentions to the end: only then is a brand
+        without mentions quiet. Behind it, the brand's mentions wait in the topic, and closing its
+        windows on the wall clock would make them too old."""
+        tp = TP(MENTIONS, partition)
         highwater = app.consumer.highwater(tp)
         if highwater is None:
             return True
-        processed = runner.positions.get(tp.partition)
+        processed = runner.positions.get(partition)
         if processed is not None:
             return processed + 1 >= highwater
         position = await app.consumer.position(tp)
@@ -223,18 +229,14 @@ def install(
     async def tick() -> None:
         if app.rebalancing or app.in_recovery:
             return
-        owned = {
-            tp.partition
-            for tp in app.assignor.assigned_actives()
-            if tp.topic == topics.MENTIONS and await caught_up(tp)
-        }
+        owned = {partition for partition in topics.owned(MENTIONS) if await caught_up(partition)}
         known = set(runner.table.keys()) | {brand for brand, _ in runner.table.live_items()}
         await runner.on_tick(sorted(b for b in known if runner.stage.partition_of(b) in owned))
 
     @app.on_partitions_revoked.connect
     async def checkpoint_and_forget(sender, revoked, **signal_arguments) -> None:
         await runner.on_revoked()
-        for table in ALL:
+        for table in tables.partitioned:
             table.forget()
 
     @app.agent(topics.relabels, name="badbuzz.learn_relabels")

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from badbuzz.alerts.incidents import IncidentEvent
 from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher, Outbound
 from badbuzz.alerts.policy.frequency_cap import CapState, FrequencyCapper
-from badbuzz.streams import topics
+from badbuzz.alerts.policy.silences import Silences
 from badbuzz.streams.config import Settings
-from badbuzz.streams.silences import current_silences
 from badbuzz.streams.state import StateTable
-from badbuzz.streams.tables import cap_states, dispatch_states
+from badbuzz.streams.tables import Tables
+from badbuzz.streams.topics import INCIDENTS, OUTBOUND, Topics
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +22,24 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def install(app, settings: Settings, receivers, publish, *, tick_seconds: float) -> None:
-    """``receivers``: the names of the enabled receivers; notifications for others are dropped, logged."""
+def install(
+    app,
+    settings: Settings,
+    topics: Topics,
+    tables: Tables,
+    receivers,
+    publish,
+    *,
+    current_silences: Callable[[], Silences],
+    tick_seconds: float,
+) -> None:
+    """``receivers``: the names of the enabled receivers; notifications for others are dropped, logged.
+
+    The timers act on the keys of the partitions this worker owns only.
+    """
+    dispatch_states, cap_states = tables.dispatch_states, tables.cap_states
     dispatcher = Dispatcher(settings.routes)
     capper = FrequencyCapper(settings.routes.frequency_caps)
-
-    def owned(topic: str) -> set[int]:
-        """The partitions of ``topic`` this worker owns: timers act on their keys only."""
-        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
 
     async def send_outbound(released: list[Outbound]) -> None:
         for outbound in released:
@@ -73,7 +83,7 @@ def install(app, settings: Settings, receivers, publish, *, tick_seconds: float)
         """Let out what waited: group waits and intervals over, quiet hours ended, reminders due."""
         if app.rebalancing or app.in_recovery:
             return
-        await flush(dispatch_states, owned(topics.INCIDENTS), flush_dispatch, send_outbound)
+        await flush(dispatch_states, topics.owned(INCIDENTS), flush_dispatch, send_outbound)
 
     @app.agent(topics.outbound, name="badbuzz.throttle")
     async def throttle(stream):
@@ -98,4 +108,4 @@ def install(app, settings: Settings, receivers, publish, *, tick_seconds: float)
     async def flush_caps() -> None:
         if app.rebalancing or app.in_recovery:
             return
-        await flush(cap_states, owned(topics.OUTBOUND), flush_cap, send_notifications)
+        await flush(cap_states, topics.owned(OUTBOUND), flush_cap, send_notifications)

@@ -18,11 +18,12 @@ from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentSt
 from badbuzz.alerts.policy.dispatch import Outbound
 from badbuzz.alerts.policy.matchers import incident_labels
 from badbuzz.alerts.policy.routing import RoutingConfig
-from badbuzz.streams.config import get_settings
+from badbuzz.streams.config import Settings
 from badbuzz.streams.tooling.broker import EmbeddedBroker, ensure_topics, free_port
 from badbuzz.streams.tooling.feed import MentionProducer, simulate
 from badbuzz.streams.tooling.processes import WorkerProcess
 from badbuzz.streams.tooling.simulator import BRANDS, Crisis, MentionSimulator, utc_now
+from badbuzz.streams.topics import INCIDENTS, MENTIONS, OUTBOUND, all_topics
 
 CRISIS_BRAND = "nuvola"
 
@@ -53,10 +54,8 @@ def _run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console
                 "BADBUZZ_API_TOKEN": os.environ.get("BADBUZZ_API_TOKEN") or secrets.token_urlsafe(18),
             }
         )
-        from badbuzz.streams import topics
-
-        settings = get_settings()
-        ensure_topics(settings, topics.all_topics(receiver.name for receiver in settings.enabled_receivers))
+        settings = Settings()
+        ensure_topics(settings, all_topics(receiver.name for receiver in settings.enabled_receivers))
         worker = WorkerProcess(dict(os.environ), loglevel="error").start()
         link = f"{settings.console_address}/login?token={settings.api_token.get_secret_value()}"
         console.print(
@@ -71,8 +70,8 @@ def _run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console
                 minutes=8,
                 ramp_seconds=240,
             )
-            _watch_incidents(settings.bootstrap_servers, topics.INCIDENTS, crisis, console)
-            producer = MentionProducer(settings.bootstrap_servers, topics.MENTIONS)
+            _watch_incidents(settings, crisis, console)
+            producer = MentionProducer(settings.bootstrap_servers, MENTIONS)
             simulator = MentionSimulator(crises=(crisis,), seed=seed)
             console.print(
                 _(
@@ -96,17 +95,14 @@ def _run_demo(*, history: timedelta, crisis_after: timedelta, seed: int, console
             worker.stop()
 
 
-def _watch_incidents(bootstrap_servers: list[str], topic: str, crisis: Crisis, console: Console) -> None:
+def _watch_incidents(settings: Settings, crisis: Crisis, console: Console) -> None:
     """Say how long after the crisis began each incident change came, and what became of it (the demo's stopwatch).
 
     Each change of the crisis brand's incidents is named (signal, severity); when it
     reaches a receiver the stopwatch says so, and when it has not once its group wait
     is over, it says what muted it: an inhibiting incident, quiet hours, or a silence.
     """
-    from badbuzz.streams import topics
-
-    routing = get_settings().routes
-    stopwatch = Stopwatch(routing, crisis, console)
+    stopwatch = Stopwatch(settings.routes, crisis, console)
     language = current()
 
     def watch() -> None:
@@ -116,12 +112,16 @@ def _watch_incidents(bootstrap_servers: list[str], topic: str, crisis: Crisis, c
 
     def follow() -> None:
         consumer = KafkaConsumer(
-            topic, topics.OUTBOUND, bootstrap_servers=bootstrap_servers, group_id=None, auto_offset_reset="earliest"
+            INCIDENTS,
+            OUTBOUND,
+            bootstrap_servers=settings.bootstrap_servers,
+            group_id=None,
+            auto_offset_reset="earliest",
         )
         while True:
             for records in consumer.poll(timeout_ms=1000).values():
                 for record in records:
-                    if record.topic == topic:
+                    if record.topic == INCIDENTS:
                         stopwatch.changed(IncidentEvent.model_validate_json(record.value))
                     else:
                         stopwatch.sent(Outbound.model_validate_json(record.value))

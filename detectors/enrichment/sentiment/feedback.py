@@ -142,7 +142,7 @@ class BrandCorrections:
     >>> corrections.relabels_learnt("nuvola"), corrections.of("nuvola")
     (2, None)
     >>> table.update(corrections.learn([praise], Unsure()))
-    >>> from badbuzz.detectors.enrichment.sentiment import label_of
+    >>> from badbuzz.vocabulary.sentiment import label_of
     >>> corrected = corrections.of("nuvola").correct(["the lounge is sick"], Unsure().predict_proba([""], [""]))
     >>> [label_of(probs) for probs in corrected]
     [<Sentiment.POSITIVE: 'positive'>]

@@ -101,7 +101,7 @@ def test_slack_receivers_need_the_bot_token():
 
 def test_the_worker_has_the_console_the_legacy_slack_channel_and_the_configured_receivers():
     settings = Settings(slack_bot_token="xoxb-test", slack_channel="#legacy", receivers=load())
-    notifiers = notifiers_from(settings)
+    notifiers = notifiers_from(settings.enabled_receivers, slack_token=settings.slack_bot_token)
 
     assert list(notifiers) == ["console", "slack", "crisis-room", "pr-team", "oncall", "opsgenie-eu", "itsm", "pr-mail"]
     assert notifiers["slack"].config.channel == "#legacy"
