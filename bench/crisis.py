@@ -47,7 +47,7 @@ from tables import print_table  # bench/, the script's own folder
 
 from badbuzz.detectors.anomaly import default_threshold
 from badbuzz.detectors.anomaly.abilities import GivesEvidence
-from badbuzz.detectors.anomaly.signals import DEFAULT_DETECTOR, make_watch
+from badbuzz.detectors.anomaly.signal_watches import DEFAULT_DETECTOR, make_watch
 from badbuzz.streams.tooling.backtest import Series, read_csv_series, read_label_windows
 from badbuzz.vocabulary.signals import SignalKind
 

@@ -4,7 +4,7 @@ Every detector is a river ``AnomalyDetector`` (``learn_one(x)``, ``score_one(x)`
 more anomalous), so river's own plug in unchanged. :data:`DETECTORS` names every detector the
 pipeline runs, each with the threshold it ships with: those of counts, which the pipeline can be
 configured with (:data:`COUNT_DETECTORS`), and the negative share's (:data:`SHARE_DETECTOR`);
-:func:`badbuzz.detectors.anomaly.signals.make_watch` builds the watch of one brand's signal.
+:func:`badbuzz.detectors.anomaly.signal_watches.make_watch` builds the watch of one brand's signal.
 """
 
 from __future__ import annotations

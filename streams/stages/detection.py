@@ -8,7 +8,7 @@ from badbuzz.alerts.actions import apply
 from badbuzz.alerts.context import context_of, dashboard_url
 from badbuzz.alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
 from badbuzz.detectors.anomaly.brand import BrandVerdict, BrandWatch
-from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.streams.config import Settings
 from badbuzz.streams.metrics import Metrics
 from badbuzz.streams.tables import Tables

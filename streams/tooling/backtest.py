@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from badbuzz.detectors.anomaly.signals import RESOLVE_AFTER_SECONDS, make_watch
+from badbuzz.detectors.anomaly.signal_watches import RESOLVE_AFTER_SECONDS, make_watch
 from badbuzz.streams.tooling.evaluation.events import NO_EVENTS, EventFigures, event_figures
 from badbuzz.vocabulary.errors import BadbuzzError
 from badbuzz.vocabulary.records import Mention

@@ -16,7 +16,7 @@ from badbuzz.detectors.anomaly.abilities import (
     SettlesAfterAlerts,
 )
 from badbuzz.detectors.anomaly.partial import JudgesPartialWindows
-from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.vocabulary.signals import SignalKind
 
 ABILITIES = (KnowsUsualRange, GivesEvidence, SettlesAfterAlerts, ObservesProtectedWindows, JudgesPartialWindows)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from badbuzz.detectors.anomaly.count_evidence import CountEvidence
-from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.vocabulary.signals import SignalKind
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from badbuzz.detectors.anomaly.count_surprise import CountSurprise
-from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.detectors.anomaly.watch import SeriesWatch
 from badbuzz.vocabulary.signals import SignalKind
 

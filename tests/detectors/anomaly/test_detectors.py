@@ -14,7 +14,7 @@ from river import checks, metrics
 
 from badbuzz.detectors.anomaly import COUNT_DETECTORS, DETECTORS, SHARE_DETECTOR, default_threshold, make_detector
 from badbuzz.detectors.anomaly.robust_zscore import RobustZScore
-from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.detectors.anomaly.watch import SeriesWatch
 from badbuzz.vocabulary.signals import Severity, SignalKind
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from badbuzz.detectors.anomaly.signals import make_watch
+from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.vocabulary.signals import Severity, SignalKind
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
