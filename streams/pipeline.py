@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from badbuzz.alerts.notify.channels import notifiers_from
 from badbuzz.alerts.notify.delivery import Outcome
 from badbuzz.streams import topics
@@ -40,10 +38,6 @@ class Pipeline:
     notifiers: dict
     metrics: Metrics
     ingest: IngestRunner
-
-
-async def publish(topic, key: str, record: BaseModel) -> None:
-    await topic.send(key=key.encode(), value=record.model_dump_json().encode())
 
 
 def tick_seconds(settings: Settings) -> float:
@@ -100,8 +94,8 @@ def build(metrics: Metrics, settings: Settings = settings) -> Pipeline:
         batch_seconds=settings.batch_seconds,
         tick_seconds=min(tick, settings.checkpoint_seconds),
     )
-    detection.install(app, settings, metrics, publish)
-    routing.install(app, settings, set(notifiers), publish, tick_seconds=tick)
-    delivery.install(app, settings, notifiers, publish)
+    detection.install(app, settings, metrics)
+    routing.install(app, settings, set(notifiers), tick_seconds=tick)
+    delivery.install(app, settings, notifiers)
     console_store.install(app)
     return Pipeline(app=app, enricher=enricher, notifiers=notifiers, metrics=metrics, ingest=runner)

@@ -30,7 +30,7 @@ from prometheus_client import (
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from badbuzz.alerts.actions import IncidentActions, Reply, bearer_refusal, response
-from badbuzz.alerts.incidents import IncidentFeedback
+from badbuzz.alerts.incidents import IncidentFeedback, parse_dedup_key
 from badbuzz.alerts.silence_api import SilenceApi
 from badbuzz.detectors.enrichment.sentiment.feedback import Relabel
 from badbuzz.streams import topics
@@ -39,7 +39,7 @@ from badbuzz.streams.console import store
 from badbuzz.streams.console.auth import ConsoleAuth
 from badbuzz.streams.console.web import Console
 from badbuzz.streams.metrics import Metrics
-from badbuzz.streams.silences import TableSilenceStore
+from badbuzz.streams.tables import silences
 from badbuzz.vocabulary.sentiment import Sentiment
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,8 @@ async def sample_consumer_lag() -> None:
 
 
 async def publish_feedback(feedback: IncidentFeedback) -> None:
-    brand = feedback.dedup_key.rpartition("/")[0]
-    await topics.feedback.send(key=brand.encode(), value=feedback.model_dump_json().encode())
+    brand, _ = parse_dedup_key(feedback.dedup_key)
+    await topics.publish(topics.feedback, brand, feedback)
 
 
 class RelabelRequest(BaseModel):
@@ -123,7 +123,7 @@ async def relabel(request: web.Request) -> web.Response:
     if settings.brands and asked.brand not in settings.brands:
         return response(Reply(400, {"error": f"{asked.brand!r} is not a tracked brand"}))
     learnt = Relabel(**asked.model_dump(), at=datetime.now(UTC))
-    await topics.relabels.send(key=learnt.brand.encode(), value=learnt.model_dump_json().encode())
+    await topics.publish(topics.relabels, learnt.brand, learnt)
     return response(Reply(202, learnt.model_dump(mode="json")))
 
 
@@ -136,7 +136,7 @@ actions = IncidentActions(
     signing_secret=_secret(settings.slack_signing_secret),
     api_token=_secret(settings.api_token),
 )
-silence_api = SilenceApi(TableSilenceStore(), api_token=_secret(settings.api_token))
+silence_api = SilenceApi(silences, api_token=_secret(settings.api_token))
 console = Console(
     auth=ConsoleAuth(_secret(settings.api_token)),
     publish=publish_feedback,

@@ -10,7 +10,7 @@ from badbuzz.streams.config import Settings
 from badbuzz.streams.tables import receipts
 
 
-def install(app, settings: Settings, notifiers: dict, publish) -> None:
+def install(app, settings: Settings, notifiers: dict) -> None:
     """A channel that is down holds up its own topic only: its agent retries until the channel
     is back (nothing is lost, and the offsets are not committed meanwhile), while the other
     receivers' agents carry on. A notification the channel refuses for good goes to the
@@ -27,7 +27,7 @@ def install(app, settings: Settings, notifiers: dict, publish) -> None:
                 previous = receipts.get(notification.key)
                 if previous is not None and previous.covers(notification) and not outbound.reminder:
                     continue
-                refused = partial(publish, topics.undeliverable, notification.channel, outbound)
+                refused = partial(topics.publish, topics.undeliverable, notification.channel, outbound)
                 receipt = await redelivery.deliver(notifier, notification, previous, refused=refused)
                 if receipt is not None:
                     receipts[notification.key] = receipt

@@ -6,7 +6,14 @@ import logging
 
 from badbuzz.alerts.actions import apply
 from badbuzz.alerts.context import context_of, dashboard_url
-from badbuzz.alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
+from badbuzz.alerts.incidents import (
+    IncidentEvent,
+    IncidentFeedback,
+    IncidentState,
+    IncidentStatus,
+    IncidentTracker,
+    parse_dedup_key,
+)
 from badbuzz.detectors.anomaly.brand import BrandVerdict, BrandWatch
 from badbuzz.detectors.anomaly.signals import make_watch
 from badbuzz.streams import topics
@@ -134,7 +141,7 @@ class Detection:
         )
 
 
-def install(app, settings: Settings, metrics: Metrics, publish) -> None:
+def install(app, settings: Settings, metrics: Metrics) -> None:
     detection = Detection(settings, metrics, brand_watches, incident_states)
 
     @app.agent(topics.window_counts, name="badbuzz.detect")
@@ -143,14 +150,14 @@ def install(app, settings: Settings, metrics: Metrics, publish) -> None:
         async for value in stream:
             window = WindowCount.model_validate_json(value)
             for event in detection.judge(window):
-                await publish(topics.incidents, window.brand, event)
+                await topics.publish(topics.incidents, window.brand, event)
 
     @app.agent(topics.feedback, name="badbuzz.take_feedback")
     async def take_feedback(stream):
         """Apply people's actions to their incidents; a false positive teaches the brand's watch its new level."""
         async for value in stream:
             feedback = IncidentFeedback.model_validate_json(value)
-            brand, _, signal = feedback.dedup_key.rpartition("/")
+            brand, signal = parse_dedup_key(feedback.dedup_key)
             states = dict(incident_states.get(brand) or {})
             state = states.get(signal) or IncidentState()
             if state.incident is None:
@@ -162,11 +169,11 @@ def install(app, settings: Settings, metrics: Metrics, publish) -> None:
             if incident.status is IncidentStatus.RESOLVED:
                 watch = brand_watches.get(brand)
                 if watch is not None:
-                    watch.dismiss(Signal(signal))
+                    watch.dismiss(signal)
                     brand_watches[brand] = watch
                 state = IncidentState()
             else:
                 state = state.model_copy(update={"incident": incident})
             # No await between reading and writing: detect writes the same key.
             incident_states[brand] = {**states, signal: state}
-            await publish(topics.incidents, brand, event)
+            await topics.publish(topics.incidents, brand, event)

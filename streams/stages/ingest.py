@@ -93,9 +93,9 @@ class IngestRunner:
         for partition, offset in self.pending_positions.items():
             self.positions[partition] = max(self.positions.get(partition, -1), offset)
         for letter in outcome.dead_letters:
-            await topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
+            await topics.publish(topics.dead_letters, letter.reason, letter)
         for brand, raw in outcome.forwards:
-            await topics.mentions.send(key=brand.encode(), value=raw, partition=self.stage.partition_of(brand))
+            await topics.publish(topics.mentions, brand, raw, partition=self.stage.partition_of(brand))
 
     async def on_tick(self, brands: list[str]) -> None:
         """Close quiet brands' windows and checkpoint what waits, even while no mention comes."""
@@ -115,7 +115,7 @@ class IngestRunner:
         """
         self.last_snapshot = time.monotonic()
         for window in await self._in_executor(self.stage.snapshots, brands, time.time()):
-            await topics.window_counts.send(key=window.brand.encode(), value=window.model_dump_json().encode())
+            await topics.publish(topics.window_counts, window.brand, window)
             self.metrics.window_offered(window)
 
     async def on_revoked(self) -> None:
@@ -142,7 +142,7 @@ class IngestRunner:
         for brand, state in self.stage.outboxes():
             last = None
             for window in state.outbox:
-                last = await topics.window_counts.send(key=brand.encode(), value=window.model_dump_json().encode())
+                last = await topics.publish(topics.window_counts, brand, window)
             sent.append((brand, state, list(state.outbox), last))
         await self.app.producer.flush()
         for brand, state, windows, last in sent:

@@ -1,4 +1,4 @@
-"""Routing: incidents to receivers (group, inhibit, silence, quiet hours, dedup), then frequency caps."""
+"""Routing: incidents to receivers (group, then dedup, flap, inhibit, silence, quiet hours), then frequency caps."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher, Outbound
 from badbuzz.alerts.policy.frequency_cap import CapState, FrequencyCapper
 from badbuzz.streams import topics
 from badbuzz.streams.config import Settings
-from badbuzz.streams.silences import current_silences
 from badbuzz.streams.state import StateTable
-from badbuzz.streams.tables import cap_states, dispatch_states
+from badbuzz.streams.tables import cap_states, dispatch_states, silences
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def install(app, settings: Settings, receivers, publish, *, tick_seconds: float) -> None:
+def install(app, settings: Settings, receivers, *, tick_seconds: float) -> None:
     """``receivers``: the names of the enabled receivers; notifications for others are dropped, logged."""
     dispatcher = Dispatcher(settings.routes)
     capper = FrequencyCapper(settings.routes.frequency_caps)
@@ -33,14 +32,14 @@ def install(app, settings: Settings, receivers, publish, *, tick_seconds: float)
 
     async def send_outbound(released: list[Outbound]) -> None:
         for outbound in released:
-            await publish(topics.outbound, outbound.receiver, outbound)
+            await topics.publish(topics.outbound, outbound.receiver, outbound)
 
     async def send_notifications(released: list[Outbound]) -> None:
         for outbound in released:
             if outbound.receiver not in receivers:
                 log.error("No receiver named %s is enabled; %s dropped", outbound.receiver, outbound.event.change)
                 continue
-            await publish(topics.notifications_for(outbound.receiver), outbound.notification().key, outbound)
+            await topics.publish(topics.notifications_for(outbound.receiver), outbound.notification().key, outbound)
 
     async def flush(table: StateTable, partitions: set[int], flush_one: Callable, send: Callable) -> None:
         now = utc_now()
@@ -50,12 +49,12 @@ def install(app, settings: Settings, receivers, publish, *, tick_seconds: float)
 
     @app.agent(topics.incidents, name="badbuzz.route")
     async def route(stream):
-        """Route each incident change to its receivers: grouping, inhibition, silences, quiet hours, dedup."""
+        """Route each incident change to its receivers through the dispatcher's stages (:mod:`badbuzz.alerts.policy.dispatch`)."""
         async for value in stream:
             event = IncidentEvent.model_validate_json(value)
             brand = event.incident.brand
             state = dispatch_states.get(brand) or BrandDispatch()
-            state, released = dispatcher.on_event(state, event, utc_now(), current_silences())
+            state, released = dispatcher.on_event(state, event, utc_now(), silences.current())
             dispatch_states[brand] = state
             await send_outbound(released)
 
@@ -64,7 +63,7 @@ def install(app, settings: Settings, receivers, publish, *, tick_seconds: float)
         wakeup = state.next_wakeup()
         if wakeup is None or wakeup > now:
             return []
-        state, released = dispatcher.due(state, now, current_silences())
+        state, released = dispatcher.due(state, now, silences.current())
         dispatch_states[brand] = state
         return released
 

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from badbuzz.alerts.actions import parse_action_value
-from badbuzz.alerts.incidents import Action, Change
+from badbuzz.alerts.incidents import Action, Change, parse_incident_ref
 from badbuzz.alerts.notify.delivery import Outcome, RetryPolicy
 from badbuzz.alerts.notify.slack import (
     Pacer,
@@ -22,7 +21,7 @@ from badbuzz.alerts.notify.slack import (
     thread_note,
 )
 from badbuzz.vocabulary.errors import ChannelUnavailable, DeliveryRejected
-from tests.alerts.examples import OPENED_AT, WINDOW, notification
+from tests.alerts.factories import CRISIS_AT, CRISIS_WINDOW, crisis, crisis_over, notification
 from tests.fakes.slack_api import TOKEN, Failure
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, max_retry_after=2, timeout=0.5)
@@ -109,7 +108,9 @@ async def test_changes_edit_the_message_and_reply_in_its_thread(notifier, fake_s
 
 async def test_an_acknowledgement_shows_on_the_message_and_in_the_thread(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.ACKNOWLEDGED, revision=2, acknowledged_by="U024BE7LH"), previous=first)
+    await notifier.deliver(
+        notification(Change.ACKNOWLEDGED, crisis(revision=2, acknowledged_by="U024BE7LH")), previous=first
+    )
 
     [update] = fake_slack.updates()
     assert "Acknowledged by <@U024BE7LH>" in texts(update["blocks"])
@@ -129,7 +130,7 @@ def test_buttons_carry_the_action_and_the_incident():
     found = buttons(rendered)
 
     assert [button["action_id"] for button in found] == [action.value for action in Action]
-    assert {parse_action_value(button["value"]) for button in found} == {
+    assert {parse_incident_ref(button["value"]) for button in found} == {
         ("nuvola/negative_volume", event.incident.opened_at)
     }
     assert [button["text"]["text"] for button in found] == [
@@ -143,12 +144,12 @@ def test_buttons_carry_the_action_and_the_incident():
 
 
 def test_buttons_that_no_longer_mean_anything_are_gone():
-    escalated = notification(Change.ESCALATED_TO_PR, acknowledged_by="claire", escalated_by="marc").event
+    escalated = notification(Change.ESCALATED_TO_PR, crisis(acknowledged_by="claire", escalated_by="marc")).event
     assert [b["action_id"] for b in buttons([b.to_dict() for b in incident_blocks(escalated)])] == [
         "false_positive",
         "real_crisis",
     ]
-    judged = notification(Change.RESOLVED, verdict=Action.REAL_CRISIS).event
+    judged = notification(Change.RESOLVED, crisis_over(verdict=Action.REAL_CRISIS)).event
     rendered = [block.to_dict() for block in incident_blocks(judged)]
     assert buttons(rendered) == []
     assert "Verdict: real crisis" in texts(rendered)
@@ -156,7 +157,7 @@ def test_buttons_that_no_longer_mean_anything_are_gone():
 
 async def test_a_reopened_incident_gets_a_new_message(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(opened_at=OPENED_AT + 2 * WINDOW), previous=first)
+    await notifier.deliver(notification(Change.OPENED, crisis(opened_at=CRISIS_AT + 2 * CRISIS_WINDOW)), previous=first)
 
     assert len(fake_slack.messages(threaded=False)) == 2
     assert fake_slack.updates() == []
@@ -165,7 +166,7 @@ async def test_a_reopened_incident_gets_a_new_message(notifier, fake_slack):
 async def test_a_deleted_message_is_posted_anew(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
     fake_slack.fail_next(Failure(200, body={"ok": False, "error": "message_not_found"}))
-    second = await notifier.deliver(notification(Change.ESCALATED, revision=2), previous=first)
+    second = await notifier.deliver(notification(Change.ESCALATED, crisis(revision=2)), previous=first)
 
     assert len(fake_slack.messages(threaded=False)) == 2
     assert second.ref["ts"] != first.ref["ts"]
@@ -218,7 +219,10 @@ async def test_an_unreachable_slack_is_unavailable():
 
 async def test_an_outage_then_recovery_delivers_every_notification_once(notifier, fake_slack):
     opened = await notifier.deliver(notification(), previous=None)
-    pending = [notification(Change.ESCALATED, revision=2), notification(Change.RESOLVED, revision=3)]
+    pending = [
+        notification(Change.ESCALATED, crisis(revision=2)),
+        notification(Change.RESOLVED, crisis_over(revision=3)),
+    ]
     fake_slack.down = Failure(503)
     for item in pending:
         with pytest.raises(ChannelUnavailable):
@@ -249,7 +253,7 @@ async def test_messages_to_one_channel_are_paced(fake_slack):
     notifier.pacer = Pacer(interval=0.2)
     first = await notifier.deliver(notification(), previous=None)
     for revision in (2, 3):
-        await notifier.deliver(notification(Change.UPDATED, revision=revision), previous=first)
+        await notifier.deliver(notification(Change.UPDATED, crisis(revision=revision)), previous=first)
 
     posts = [request.at for request in fake_slack.requests if request.path == "/api/chat.postMessage"]
     assert len(posts) == 3
@@ -257,7 +261,7 @@ async def test_messages_to_one_channel_are_paced(fake_slack):
 
 
 def test_a_realistic_incident_renders_within_slack_limits():
-    event = notification(acknowledged_by="claire_b", escalated_by="U024BE7LH").event
+    event = notification(Change.OPENED, crisis(acknowledged_by="claire_b", escalated_by="U024BE7LH")).event
     payload = [block.to_dict() for block in incident_blocks(event)]  # to_dict() validates against Slack's limits
 
     assert len(payload) <= 50
