@@ -6,8 +6,9 @@ and hand it to ``publish`` (the worker sends it to the feedback topic), then
 answer at once: Slack wants an answer within 3 seconds, and the incident is
 updated by the agent that owns it, through :func:`apply`.
 
-A button's ``value`` names the incident, not only its dedup key: a click on
-the message of an incident resolved last week must not acknowledge today's.
+A button's ``value`` names the incident (:attr:`~badbuzz.alerts.incidents.Incident.ref`),
+not only its dedup key: a click on the message of an incident resolved last week
+must not acknowledge today's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentFeedback, IncidentStatus, Signal
+from badbuzz.alerts.incidents import (
+    Action,
+    Change,
+    Incident,
+    IncidentEvent,
+    IncidentFeedback,
+    IncidentStatus,
+    parse_incident_ref,
+)
 
 Publish = Callable[[IncidentFeedback], Awaitable[None]]
 
@@ -36,31 +45,6 @@ _CHANGES = {
     Action.REAL_CRISIS: Change.CONFIRMED,
     Action.FALSE_POSITIVE: Change.DISMISSED,
 }
-
-
-def action_value(incident: Incident) -> str:
-    """The ``value`` of an incident's buttons: its dedup key and when it opened.
-
-    >>> parse_action_value("acme/volume@2026-03-29T01:58:00+00:00")
-    ('acme/volume', datetime.datetime(2026, 3, 29, 1, 58, tzinfo=datetime.timezone.utc))
-    """
-    return f"{incident.dedup_key}@{incident.opened_at.isoformat()}"
-
-
-def parse_action_value(value: str) -> tuple[str, datetime]:
-    key, _, opened = value.rpartition("@")
-    check_dedup_key(key)
-    opened_at = datetime.fromisoformat(opened)
-    if opened_at.tzinfo is None:
-        raise ValueError(f"no time zone in {value!r}")
-    return key, opened_at
-
-
-def check_dedup_key(key: str) -> str:
-    brand, _, signal = key.rpartition("/")
-    if not brand or signal not in set(Signal):
-        raise ValueError(f"not an incident's dedup key: {key!r} (want brand/signal)")
-    return key
 
 
 def apply(incident: Incident, feedback: IncidentFeedback) -> tuple[Incident, IncidentEvent | None]:
@@ -145,7 +129,7 @@ class IncidentActions:
             user = payload["user"]
             who = user.get("username") or user.get("name") or user["id"]
             feedbacks = [
-                self._feedback(a["action_id"], *parse_action_value(a["value"]), who) for a in payload["actions"]
+                self._feedback(a["action_id"], *parse_incident_ref(a["value"]), who) for a in payload["actions"]
             ]
         except (KeyError, IndexError, TypeError, ValueError) as error:
             return Reply(400, {"error": f"malformed Slack payload: {error}"})
@@ -160,7 +144,7 @@ class IncidentActions:
             return refusal
         try:
             request = ApiAction.model_validate_json(body)
-            feedback = self._feedback(request.action, check_dedup_key(key), request.opened_at, request.user)
+            feedback = self._feedback(request.action, key, request.opened_at, request.user)
         except (ValidationError, ValueError) as error:
             return Reply(400, {"error": str(error)})
         await self.publish(feedback)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from badbuzz.alerts.context import IncidentContext
 from badbuzz.alerts.i18n import N_, _, number, percent
@@ -86,6 +86,11 @@ class Incident(BaseModel):
     @property
     def dedup_key(self) -> str:
         return dedup_key(self.brand, self.signal)
+
+    @property
+    def ref(self) -> str:
+        """This incident, as opposed to its dedup key, which every incident of a brand's signal shares."""
+        return f"{self.dedup_key}@{self.opened_at.isoformat()}"
 
     @property
     def duration(self) -> timedelta:
@@ -188,6 +193,12 @@ class IncidentFeedback(BaseModel):
     user: str
     at: datetime
 
+    @field_validator("dedup_key")
+    @classmethod
+    def _names_an_incident(cls, value: str) -> str:
+        parse_dedup_key(value)
+        return value
+
 
 class IncidentState(BaseModel):
     """What the tracker keeps per dedup key between windows."""
@@ -199,7 +210,34 @@ class IncidentState(BaseModel):
 
 
 def dedup_key(brand: str, signal: Signal) -> str:
+    """``brand/signal``: the labels that name an incident, and never a time."""
     return f"{brand}/{signal}"
+
+
+def parse_dedup_key(key: str) -> tuple[str, Signal]:
+    """The brand and signal a dedup key names; :class:`ValueError` for anything else.
+
+    >>> parse_dedup_key("acme/negative_share")
+    ('acme', <Signal.NEGATIVE_SHARE: 'negative_share'>)
+    """
+    brand, _, signal = key.rpartition("/")
+    if not brand or signal not in set(Signal):
+        raise ValueError(f"not an incident's dedup key: {key!r} (want brand/signal)")
+    return brand, Signal(signal)
+
+
+def parse_incident_ref(ref: str) -> tuple[str, datetime]:
+    """The dedup key and opening time of an :attr:`Incident.ref`; :class:`ValueError` for anything else.
+
+    >>> parse_incident_ref("acme/volume@2026-03-29T01:58:00+00:00")
+    ('acme/volume', datetime.datetime(2026, 3, 29, 1, 58, tzinfo=datetime.timezone.utc))
+    """
+    key, _, opened = ref.rpartition("@")
+    parse_dedup_key(key)
+    opened_at = datetime.fromisoformat(opened)
+    if opened_at.tzinfo is None:
+        raise ValueError(f"no time zone in {ref!r}")
+    return key, opened_at
 
 
 class IncidentTracker:

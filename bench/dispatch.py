@@ -11,15 +11,20 @@ JSON at every step, as the worker's table does. Prints the figures; asserts noth
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
-from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher
-from badbuzz.alerts.policy.routing import RoutingConfig
-from badbuzz.alerts.policy.silences import Silences
-from badbuzz.vocabulary.signals import Severity
+# The incidents come from the tests' factory, so the bench and the tests build them alike.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from badbuzz.alerts.incidents import Change, IncidentEvent, Reading, Signal  # noqa: E402
+from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher  # noqa: E402
+from badbuzz.alerts.policy.routing import RoutingConfig  # noqa: E402
+from badbuzz.alerts.policy.silences import Silences  # noqa: E402
+from badbuzz.vocabulary.signals import Severity  # noqa: E402
+from tests.alerts.factories import incident  # noqa: E402
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "routing.yaml"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -37,22 +42,20 @@ def changes(incidents: int) -> list[tuple[datetime, IncidentEvent]]:
             severity = Severity.CRITICAL if minute >= 20 else Severity.WARNING
             reading = Reading(value=100 + 10 * minute, score=9.0, window_start=at, window_end=at + MINUTE)
             change = {0: Change.OPENED, 20: Change.ESCALATED, 31: Change.RESOLVED}.get(minute, Change.UPDATED)
-            incident = Incident(
-                brand="acme",
-                signal=signal,
-                status=IncidentStatus.RESOLVED if change is Change.RESOLVED else IncidentStatus.OPEN,
-                severity=severity,
+            resolved = change is Change.RESOLVED
+            subject = incident(
+                "acme",
+                signal,
+                severity,
                 revision=minute + 1,
                 opened_at=opened,
-                resolved_at=at if change is Change.RESOLVED else None,
+                value=reading.value,
+                score=reading.score,
+                resolved=resolved,
+                resolved_at=at if resolved else None,
                 current=reading,
-                peak=reading,
-                usual=40,
-                usual_low=30,
-                usual_high=50,
-                window_seconds=60,
             )
-            events.append((at, IncidentEvent(change=change, incident=incident)))
+            events.append((at, IncidentEvent(change=change, incident=subject)))
     return sorted(events, key=lambda item: item[0])
 
 

@@ -22,7 +22,6 @@ from functools import partial
 
 import faust
 from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector
-from pydantic import BaseModel
 
 from badbuzz.alerts.notify.channels import notifiers_from
 from badbuzz.alerts.notify.delivery import Notifier, Outcome
@@ -34,7 +33,6 @@ from badbuzz.streams.console.store import ConsoleStore
 from badbuzz.streams.enrichment import Enricher
 from badbuzz.streams.ingest import IngestStage
 from badbuzz.streams.metrics import Metrics
-from badbuzz.streams.silences import TableSilenceStore
 from badbuzz.streams.stages import delivery, detection, routing
 from badbuzz.streams.stages import ingest as ingest_stage
 from badbuzz.streams.stages.ingest import IngestRunner
@@ -54,10 +52,6 @@ class Pipeline:
     enricher: Enricher
     notifiers: dict[str, Notifier]
     ingest: IngestRunner
-
-
-async def publish(topic, key: str, record: BaseModel) -> None:
-    await topic.send(key=key.encode(), value=record.model_dump_json().encode())
 
 
 def tick_seconds(settings: Settings) -> float:
@@ -138,15 +132,12 @@ def build(settings: Settings) -> Pipeline:
         batch_seconds=settings.batch_seconds,
         tick_seconds=min(tick, settings.checkpoint_seconds),
     )
-    silences = TableSilenceStore(tables.silences)
-    detection.install(app, settings, topics, tables, metrics, publish)
-    routing.install(
-        app, settings, topics, tables, set(notifiers), publish, current_silences=silences.current, tick_seconds=tick
-    )
-    delivery.install(app, settings, topics, tables.receipts, notifiers, publish)
+    detection.install(app, settings, topics, tables, metrics)
+    routing.install(app, settings, topics, tables, set(notifiers), tick_seconds=tick)
+    delivery.install(app, settings, topics, tables.receipts, notifiers)
     console_store = ConsoleStore(tables.console_incidents, tables.brand_watches)
     console_store.install(app, topics.incidents)
-    views.install(app, settings, topics, metrics, silences, console_store)
+    views.install(app, settings, topics, metrics, tables.silences, console_store)
     lag.install(app, metrics)
     return Pipeline(
         settings=settings,

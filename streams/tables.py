@@ -3,6 +3,7 @@
 Each is backed by a changelog topic so a restart picks it up. Tables are keyed like
 their source topic and use Kafka's partitioner, so a key's changelog partition is
 its source partition even when a stage writes them outside any event (a checkpoint).
+The silences are the exception: a global table, on every worker, read afresh.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from badbuzz.alerts.incidents import IncidentState
 from badbuzz.alerts.notify.delivery import Receipt
 from badbuzz.alerts.policy.dispatch import BrandDispatch
 from badbuzz.alerts.policy.frequency_cap import CapState
+from badbuzz.alerts.policy.silences import Silence, Silences
 from badbuzz.detectors.authenticity import Authenticity
 from badbuzz.streams.app import MAX_RECORD_BYTES
 from badbuzz.streams.config import Settings
@@ -18,6 +20,24 @@ from badbuzz.streams.console.journal import Record
 from badbuzz.streams.ingest import BrandState, BrandStateCodec
 from badbuzz.streams.state import ModelCodec, PickleCodec, StateTable
 from badbuzz.streams.windows import BrandWindows
+
+
+class SilenceTable:
+    """Every silence, in a global table: every worker routes some brands, and any silence may match them.
+
+    It is the silences API's store (:class:`badbuzz.alerts.silence_api.SilenceStore`): it reads
+    the table and writes through its changelog, so every worker mutes alike.
+    """
+
+    def __init__(self, table) -> None:
+        #: silence id → :class:`badbuzz.alerts.policy.silences.Silence` JSON.
+        self.table = table
+
+    def current(self) -> Silences:
+        return Silences(by_id={key.decode(): Silence.model_validate_json(value) for key, value in self.table.items()})
+
+    async def save(self, silence: Silence) -> None:
+        self.table[silence.id.encode()] = silence.model_dump_json().encode()
 
 
 class Tables:
@@ -62,9 +82,10 @@ class Tables:
         self.console_incidents: StateTable[list[Record]] = StateTable(
             table("console-incidents"), ModelCodec(list[Record])
         )
-        #: silence id → :class:`badbuzz.alerts.policy.silences.Silence` JSON, on every worker: every worker routes
-        #: some brands, and any silence may match them.
-        self.silences = app.GlobalTable("silences", key_type=bytes, value_type=bytes, use_partitioner=True)
+        #: silence id → :class:`badbuzz.alerts.policy.silences.Silence`, on every worker.
+        self.silences = SilenceTable(
+            app.GlobalTable("silences", key_type=bytes, value_type=bytes, use_partitioner=True)
+        )
 
     @property
     def partitioned(self) -> tuple[StateTable, ...]:

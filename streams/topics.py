@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from kafka.partitioner import murmur2
+from pydantic import BaseModel
 
 #: Every badbuzz topic's name starts so; the tables' changelogs are named after the app instead.
 PREFIX = "badbuzz."
@@ -42,6 +43,17 @@ def all_topics(receivers: Iterable[str]) -> tuple[str, ...]:
     """Every topic the pipeline reads or writes with ``receivers`` configured."""
     fixed = (MENTIONS, DEAD_LETTERS, RELABELS, WINDOW_COUNTS, INCIDENTS, FEEDBACK, OUTBOUND, UNDELIVERABLE)
     return fixed + tuple(notifications_topic(receiver) for receiver in receivers)
+
+
+async def publish(topic, key: str, record: BaseModel | bytes, *, partition: int | None = None):
+    """Put ``record`` on ``topic`` as JSON, keyed by ``key``: how every stage writes to a topic.
+
+    Raw bytes go as they are: a mention forwarded to its brand's partition is the
+    message as it came, not our reading of it. Returns Faust's future of the sent
+    record's metadata (its offset), for a stage that must know where its records landed.
+    """
+    value = record if isinstance(record, bytes) else record.model_dump_json().encode()
+    return await topic.send(key=key.encode(), value=value, partition=partition)
 
 
 #: Brands and receivers seen recently: hashing each mention's key again costs more than the lookup.

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from badbuzz.alerts.actions import IncidentActions, Reply, bearer_refusal, response
-from badbuzz.alerts.incidents import IncidentFeedback
+from badbuzz.alerts.incidents import IncidentFeedback, parse_dedup_key
 from badbuzz.alerts.silence_api import SilenceApi
 from badbuzz.detectors.enrichment.sentiment.feedback import Relabel
 from badbuzz.streams.config import Settings
@@ -27,8 +27,8 @@ from badbuzz.streams.console.auth import ConsoleAuth
 from badbuzz.streams.console.store import ConsoleStore
 from badbuzz.streams.console.web import Console
 from badbuzz.streams.metrics import Metrics
-from badbuzz.streams.silences import TableSilenceStore
-from badbuzz.streams.topics import Topics
+from badbuzz.streams.tables import SilenceTable
+from badbuzz.streams.topics import Topics, publish
 from badbuzz.vocabulary.sentiment import Sentiment
 
 
@@ -50,7 +50,7 @@ def install(
     settings: Settings,
     topics: Topics,
     metrics: Metrics,
-    silences: TableSilenceStore,
+    silences: SilenceTable,
     console_store: ConsoleStore,
 ) -> None:
     """Declare the worker's pages on ``app``: everything they read and write is passed in."""
@@ -63,8 +63,8 @@ def install(
         return web.bytes(generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def publish_feedback(feedback: IncidentFeedback) -> None:
-        brand = feedback.dedup_key.rpartition("/")[0]
-        await topics.feedback.send(key=brand.encode(), value=feedback.model_dump_json().encode())
+        brand, _ = parse_dedup_key(feedback.dedup_key)
+        await publish(topics.feedback, brand, feedback)
 
     async def relabel(request: web.Request) -> web.Response:
         refusal = bearer_refusal(api_token, request.headers)
@@ -77,7 +77,7 @@ def install(
         if settings.brands and asked.brand not in settings.brands:
             return response(Reply(400, {"error": f"{asked.brand!r} is not a tracked brand"}))
         learnt = Relabel(**asked.model_dump(), at=datetime.now(UTC))
-        await topics.relabels.send(key=learnt.brand.encode(), value=learnt.model_dump_json().encode())
+        await publish(topics.relabels, learnt.brand, learnt)
         return response(Reply(202, learnt.model_dump(mode="json")))
 
     actions = IncidentActions(

@@ -1,31 +1,38 @@
-"""From incident changes to notifications, as Alertmanager does it: route, group, inhibit, silence, quiet hours.
+"""From incident changes to notifications, as Alertmanager does it: named stages composed in order.
 
-For each receiver an incident is routed to, the dispatcher keeps a *group*:
+On an incident change the dispatcher **routes** it (:mod:`badbuzz.alerts.policy.routing`) and
+**groups** it: for each receiver the change is routed to, it keeps a *group*,
 the incident's changes not yet sent to that receiver and when to send them.
+When a group is due, it goes through :data:`Dispatcher.stages`, in order; the
+first stage that holds it says why and when to look again, and a group no stage
+holds is sent:
 
-* **group wait**: a receiver's first notification of a warning waits
+* **group** (on the change): a receiver's first notification of a warning waits
   ``group_wait``, so a flap (opened and resolved within it) is never sent and an
   immediate escalation arrives as one critical notification; a critical incident
   waits ``critical_group_wait`` (none by default) and so does a warning that
-  turns critical within its wait;
-* **group interval**: growth updates ("still rising") to a receiver are at least
-  ``group_interval`` apart, the latest value winning; escalations, resolutions
-  and people's actions (acknowledged, escalated to PR, verdicts) go at once;
-* **repeat interval**: a still-open incident nobody acknowledged is re-sent to
-  a receiver ``repeat_interval`` after the last notification (a reminder);
-* **inhibition**: when a group is due, an open incident of the same brand
-  matching an inhibit rule's source (by default a critical one) mutes it;
-* **silences** mute what they match while active; a muted group is checked
-  again every ``group_interval``, so what a silence held is sent once the
-  silence ends if the incident is still open;
-* **quiet hours** (``mute_when``), in the brand's time zone, hold low
-  severities until they end: deferred, never dropped;
-* **dedup**: a revision a receiver was sent is never sent to it again, and an
-  incident change seen twice (a redelivery) is handled once.
+  turns critical within its wait. Growth updates ("still rising") to a receiver
+  are at least ``group_interval`` apart, the latest value winning; escalations,
+  resolutions and people's actions (acknowledged, escalated to PR, verdicts) go
+  at once;
+* **dedup**: a revision a receiver was sent is never sent to it again; with
+  nothing new, a still-open incident nobody acknowledged is re-sent to a
+  receiver ``repeat_interval`` after the last notification (a reminder). It
+  comes first, unlike Alertmanager's, because what it leaves (a change, a
+  reminder, or nothing) is what the later stages judge;
+* **flap**: an incident over before a receiver heard of it is never sent to it;
+* **inhibit**: an open incident of the same brand matching an inhibit rule's
+  source (by default a critical one) mutes it;
+* **silence**: silences mute what they match while active; a muted group is
+  checked again every ``group_interval``, so what a silence held is sent once
+  the silence ends if the incident is still open;
+* **quiet hours** (``mute_when``, Alertmanager's time mute), in the brand's time
+  zone, hold low severities until they end: deferred, never dropped.
 
-People's actions (acknowledged, escalated to PR, confirmed, dismissed) are
-answers, not noise: inhibition, silences and quiet hours do not hold them, so
-the person who pressed "Escalate to PR" at 3 a.m. sees the PR team told.
+An incident change seen twice (a redelivery) is handled once. People's actions
+(acknowledged, escalated to PR, confirmed, dismissed) are answers, not noise:
+inhibition, silences and quiet hours do not hold them, so the person who
+pressed "Escalate to PR" at 3 a.m. sees the PR team told.
 
 Unlike Alertmanager, which drops the resolution of a silenced or inhibited
 alert, a resolution always reaches every receiver that was told of the
@@ -37,20 +44,28 @@ Everything is a pure function of the state, the event, the silences and the
 time passed in. The state is one brand's, because inhibition compares the
 incidents of a brand: keep it in a table keyed by brand, fed by a topic keyed
 by brand. The per-receiver frequency cap comes after, in
-:mod:`badbuzz.alerts.policy.frequency_cap`, keyed by receiver.
+:mod:`badbuzz.alerts.policy.frequency_cap`, keyed by receiver; retries are the delivery's
+(:mod:`badbuzz.alerts.notify.delivery`).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus
+from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, parse_incident_ref
 from badbuzz.alerts.notify.delivery import Notification
-from badbuzz.alerts.policy.matchers import incident_labels, matches_all
-from badbuzz.alerts.policy.routing import RoutingConfig, Timing
+from badbuzz.alerts.policy.matchers import incident_labels
+from badbuzz.alerts.policy.routing import InhibitRule, RoutingConfig, Timing
 from badbuzz.alerts.policy.silences import Silences
+
+log = logging.getLogger(__name__)
 
 #: When changes pile up before a receiver hears of them, it is told the weightiest.
 _WEIGHT = [
@@ -67,6 +82,8 @@ _WEIGHT = [
 _URGENT = frozenset(_WEIGHT) - {Change.UPDATED}
 #: A person's answer, not noise: neither inhibition, silences nor quiet hours hold it back.
 _HUMAN = frozenset({Change.ACKNOWLEDGED, Change.ESCALATED_TO_PR, Change.CONFIRMED, Change.DISMISSED})
+
+Labels = Callable[[Incident], dict[str, str]]
 
 
 class Outbound(BaseModel):
@@ -98,6 +115,7 @@ class Group(BaseModel):
     sent_at: AwareDatetime | None = None
     reminders: int = 0
     held: bool = False
+    """Deferred by quiet hours: its resolution is sent, as if the receiver had been told."""
 
     @property
     def told(self) -> bool:
@@ -113,7 +131,7 @@ class BrandDispatch(BaseModel):
     """The last finished incident of each dedup key, and its last revision: a redelivery of it is ignored."""
 
     def seen(self, incident: Incident) -> bool:
-        ref = incident_ref(incident)
+        ref = incident.ref
         known = self.incidents.get(ref)
         last = known.revision if known is not None else self.finished.get(ref)
         return last is not None and last >= incident.revision
@@ -123,9 +141,167 @@ class BrandDispatch(BaseModel):
         return min((group.due for group in self.groups.values() if group.due is not None), default=None)
 
 
-def incident_ref(incident: Incident) -> str:
-    """One incident, as opposed to its dedup key, which every incident of a brand's signal shares."""
-    return f"{incident.dedup_key}@{incident.opened_at.isoformat()}"
+@dataclass
+class Due:
+    """A group whose time has come, as the stages see it; the dedup stage sets what it is to send."""
+
+    group: Group
+    incident: Incident
+    incidents: Iterable[Incident]
+    now: datetime
+    silences: Silences
+    labels_of: Labels
+    reminder: int = 0
+    """The number of the reminder to send, when there is no change to send."""
+
+    @property
+    def ended(self) -> bool:
+        return self.incident.status is IncidentStatus.RESOLVED
+
+    @property
+    def answer(self) -> bool:
+        """A person's action: only dedup and flap may hold it."""
+        return self.group.pending in _HUMAN
+
+    @property
+    def muteable(self) -> bool:
+        """What inhibitions and silences may hold: neither an answer nor the end of what a receiver was told."""
+        return not self.answer and not (self.ended and self.group.told)
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return self.labels_of(self.incident)
+
+    def muted(self) -> datetime | None:
+        """When to look again at a muted group: at the next group interval, never once it ended."""
+        return None if self.ended else self.now + self.group.timing.group_interval
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A stage's answer for a group it keeps back: why, and when to look again (``None``: forget the group)."""
+
+    stage: str
+    until: datetime | None
+    reason: str
+    deferred: bool = field(default=False, kw_only=True)
+    """Deferred, not dropped: once it ends the receiver must hear of the incident, even of its end."""
+
+
+class Stage(Protocol):
+    """One job of the dispatcher's: hold a due group back, saying why, or let it go on (``None``)."""
+
+    name: str
+
+    def hold(self, due: Due) -> Hold | None: ...
+
+
+class DedupStage:
+    """What a receiver has is not sent again; with nothing new, an unacknowledged open incident is repeated."""
+
+    name = "dedup"
+
+    def hold(self, due: Due) -> Hold | None:
+        group, incident = due.group, due.incident
+        if group.pending is not None and group.told and incident.revision <= (group.sent_revision or 0):
+            group.pending = None
+        if group.pending is not None:
+            return None
+        if due.ended or not group.told or incident.acknowledged_by is not None:
+            return Hold(self.name, None, "nothing new to send")
+        assert group.sent_at is not None
+        repeat_at = group.sent_at + group.timing.repeat_interval
+        if due.now < repeat_at:
+            return Hold(self.name, repeat_at, "nothing new before the repeat interval")
+        due.reminder = group.reminders + 1
+        return None
+
+
+class FlapStage:
+    """An incident over before a receiver heard of it (a flap within the group wait, or muted all along)."""
+
+    name = "flap"
+
+    def hold(self, due: Due) -> Hold | None:
+        group = due.group
+        if due.ended and not group.told and not group.held:
+            return Hold(self.name, None, "over before the receiver heard of it")
+        return None
+
+
+class InhibitStage:
+    """An open incident of the brand matching an inhibit rule's source mutes the rule's targets."""
+
+    name = "inhibit"
+
+    def __init__(self, rules: Iterable[InhibitRule], labels_of: Labels) -> None:
+        self.rules = tuple(rules)
+        self.labels_of = labels_of
+
+    def source(self, target: Incident, labels: dict[str, str], incidents: Iterable[Incident]) -> Incident | None:
+        """The open incident that mutes ``target`` (with these ``labels``), by the first rule that applies."""
+        others = [
+            source
+            for source in incidents
+            if source.status is IncidentStatus.OPEN and source.dedup_key != target.dedup_key
+        ]
+        for rule in self.rules:
+            for source in others:
+                if rule.mutes(self.labels_of(source), labels):
+                    return source
+        return None
+
+    def hold(self, due: Due) -> Hold | None:
+        if not due.muteable:
+            return None
+        source = self.source(due.incident, due.labels, due.incidents)
+        return None if source is None else Hold(self.name, due.muted(), f"inhibited by {source.ref}")
+
+
+class SilenceStage:
+    """An active silence mutes what it matches."""
+
+    name = "silence"
+
+    def hold(self, due: Due) -> Hold | None:
+        if not due.muteable:
+            return None
+        silence = due.silences.muting(due.labels, due.now)
+        if silence is None:
+            return None
+        return Hold(self.name, due.muted(), f"silenced by {silence.created_by} ({silence.id}): {silence.comment}")
+
+
+class QuietHoursStage:
+    """Low severities wait for the end of the route's quiet hours, in the brand's time zone."""
+
+    name = "quiet_hours"
+
+    def __init__(self, routing: RoutingConfig) -> None:
+        self.routing = routing
+
+    def until(self, incident: Incident, timing: Timing, now: datetime) -> tuple[str, datetime] | None:
+        """The quiet hours holding ``incident`` on a route with this ``timing`` that end last, and when."""
+        zone = self.routing.zone_of(incident.brand)
+        ends = [
+            (end, name)
+            for name in timing.mute_when
+            if (quiet := self.routing.quiet_hours[name]).holds(incident.severity)
+            and (end := quiet.ends_after(now, zone)) is not None
+        ]
+        if not ends:
+            return None
+        end, name = max(ends, key=lambda found: found[0])
+        return name, end
+
+    def hold(self, due: Due) -> Hold | None:
+        if due.answer:
+            return None
+        quiet = self.until(due.incident, due.group.timing, due.now)
+        if quiet is None:
+            return None
+        name, end = quiet
+        return Hold(self.name, end, f"quiet hours {name} until {end.isoformat()}", deferred=True)
 
 
 class Dispatcher:
@@ -133,21 +309,41 @@ class Dispatcher:
 
     def __init__(self, routing: RoutingConfig) -> None:
         self.routing = routing
+        self.inhibit = InhibitStage(routing.inhibit_rules, self.labels)
+        self.quiet_hours = QuietHoursStage(routing)
+        #: What a due group goes through, in order, before it is sent.
+        self.stages: tuple[Stage, ...] = (DedupStage(), FlapStage(), self.inhibit, SilenceStage(), self.quiet_hours)
+
+    def labels(self, incident: Incident) -> dict[str, str]:
+        """What routes, inhibit rules and silences see of an incident."""
+        return incident_labels(incident, self.routing.team_of(incident.brand))
 
     def on_event(
         self, state: BrandDispatch, event: IncidentEvent, now: datetime, silences: Silences
     ) -> tuple[BrandDispatch, list[Outbound]]:
         """Take in an incident change; return the new state and what is due now (a zero group wait)."""
         now = _utc(now)
-        incident = event.incident
-        if state.seen(incident):
+        if state.seen(event.incident):
             return state, []
-        ref = incident_ref(incident)
         state = state.model_copy(deep=True)
+        self._group(state, event, now)
+        return self._flush(state, now, silences)
+
+    def due(self, state: BrandDispatch, now: datetime, silences: Silences) -> tuple[BrandDispatch, list[Outbound]]:
+        """What is due by ``now``: call it when :meth:`BrandDispatch.next_wakeup` has passed."""
+        now = _utc(now)
+        wakeup = state.next_wakeup()
+        if wakeup is None or wakeup > now:
+            return state, []
+        return self._flush(state.model_copy(deep=True), now, silences)
+
+    def _group(self, state: BrandDispatch, event: IncidentEvent, now: datetime) -> None:
+        """The group stage: the change into each receiver's group, due after its wait or interval."""
+        incident = event.incident
+        ref = incident.ref
         state.incidents[ref] = incident
-        ended = incident.status is IncidentStatus.RESOLVED
-        matched = {match.receiver: match.timing for match in self.routing.matches(self._labels(incident))}
-        if ended:
+        matched = {match.receiver: match.timing for match in self.routing.matches(self.labels(incident))}
+        if incident.status is IncidentStatus.RESOLVED:
             # The end of an incident reaches whoever heard of its start, wherever it routes now.
             for group in state.groups.values():
                 if group.incident == ref and (group.told or group.held):
@@ -166,30 +362,42 @@ class Dispatcher:
                 wanted = max(now, group.sent_at + timing.group_interval)
             group.due = wanted if group.due is None else min(group.due, wanted)
             state.groups[key] = group
-        return self._flush(state, now, silences)
-
-    def due(self, state: BrandDispatch, now: datetime, silences: Silences) -> tuple[BrandDispatch, list[Outbound]]:
-        """What is due by ``now``: call it when :meth:`BrandDispatch.next_wakeup` has passed."""
-        now = _utc(now)
-        wakeup = state.next_wakeup()
-        if wakeup is None or wakeup > now:
-            return state, []
-        return self._flush(state.model_copy(deep=True), now, silences)
 
     def _flush(self, state: BrandDispatch, now: datetime, silences: Silences) -> tuple[BrandDispatch, list[Outbound]]:
         sent: list[Outbound] = []
         ready = sorted((g.due, key) for key, g in state.groups.items() if g.due is not None and g.due <= now)
         for _, key in ready:
             group = state.groups[key]
-            outbound = self._flush_group(state, group, now, silences)
+            incident = state.incidents[group.incident]
+            outbound = self._through_stages(Due(group, incident, state.incidents.values(), now, silences, self.labels))
             if outbound is not None:
                 sent.append(outbound)
-            incident = state.incidents[group.incident]
             # A receiver told of an open incident stays on record: its resolution must reach it.
             if group.due is None and not (group.told and incident.status is IncidentStatus.OPEN):
                 del state.groups[key]
         self._forget_finished(state)
         return state, sent
+
+    def _through_stages(self, due: Due) -> Outbound | None:
+        """Send what the group has, or say when to look again (``group.due``; ``None``: forget the group)."""
+        group = due.group
+        for stage in self.stages:
+            hold = stage.hold(due)
+            if hold is not None:
+                group.due = hold.until
+                group.held = group.held or hold.deferred
+                log.debug("%s to %s held by %s: %s", due.incident.ref, group.receiver, hold.stage, hold.reason)
+                return None
+        change = group.pending or Change.UPDATED
+        group.pending = None
+        group.sent_revision = due.incident.revision
+        group.sent_at = due.now
+        group.reminders = due.reminder
+        group.held = False
+        group.due = None if due.ended else due.now + group.timing.repeat_interval
+        return Outbound(
+            receiver=group.receiver, event=IncidentEvent(change=change, incident=due.incident), reminder=due.reminder
+        )
 
     @staticmethod
     def _forget_finished(state: BrandDispatch) -> None:
@@ -200,79 +408,9 @@ class Dispatcher:
                 state.finished = {
                     old: revision
                     for old, revision in state.finished.items()
-                    if not old.startswith(f"{incident.dedup_key}@")
+                    if parse_incident_ref(old)[0] != incident.dedup_key
                 }
                 state.finished[ref] = incident.revision
-
-    def _flush_group(self, state: BrandDispatch, group: Group, now: datetime, silences: Silences) -> Outbound | None:
-        """Send what the group has, or say when to look again (``group.due``; ``None``: forget the group)."""
-        incident = state.incidents[group.incident]
-        ended = incident.status is IncidentStatus.RESOLVED
-        timing = group.timing
-        reminder = 0
-        if group.pending is not None and group.told and incident.revision <= (group.sent_revision or 0):
-            group.pending = None
-        if group.pending is None:
-            if ended or not group.told or incident.acknowledged_by is not None:
-                group.due = None
-                return None
-            assert group.sent_at is not None
-            if now < group.sent_at + timing.repeat_interval:
-                group.due = group.sent_at + timing.repeat_interval
-                return None
-            reminder = group.reminders + 1
-        if ended and not group.told and not group.held:
-            # Over before this receiver heard of it: a flap within the group wait, or muted all along.
-            group.due = None
-            return None
-        human = group.pending in _HUMAN
-        if not human and not (ended and group.told):
-            labels = self._labels(incident)
-            if self._inhibited(state, incident, labels) or silences.muting(labels, now) is not None:
-                group.due = None if ended else now + timing.group_interval
-                return None
-        quiet_until = None if human else self._quiet_until(incident, timing, now)
-        if quiet_until is not None:
-            group.due = quiet_until
-            group.held = True
-            return None
-        change = group.pending or Change.UPDATED
-        group.pending = None
-        group.sent_revision = incident.revision
-        group.sent_at = now
-        group.reminders = reminder
-        group.held = False
-        group.due = None if ended else now + timing.repeat_interval
-        return Outbound(
-            receiver=group.receiver, event=IncidentEvent(change=change, incident=incident), reminder=reminder
-        )
-
-    def _labels(self, incident: Incident) -> dict[str, str]:
-        return incident_labels(incident, self.routing.team_of(incident.brand))
-
-    def _inhibited(self, state: BrandDispatch, target: Incident, labels: dict[str, str]) -> bool:
-        for rule in self.routing.inhibit_rules:
-            if not matches_all(rule.target_matchers, labels):
-                continue
-            for source in state.incidents.values():
-                if source.status is not IncidentStatus.OPEN or source.dedup_key == target.dedup_key:
-                    continue
-                source_labels = self._labels(source)
-                if matches_all(rule.source_matchers, source_labels) and all(
-                    source_labels.get(name, "") == labels.get(name, "") for name in rule.equal
-                ):
-                    return True
-        return False
-
-    def _quiet_until(self, incident: Incident, timing: Timing, now: datetime) -> datetime | None:
-        zone = self.routing.zone_of(incident.brand)
-        ends = [
-            end
-            for name in timing.mute_when
-            if (quiet := self.routing.quiet_hours[name]).holds(incident.severity)
-            and (end := quiet.ends_after(now, zone)) is not None
-        ]
-        return max(ends, default=None)
 
 
 def _utc(now: datetime) -> datetime:

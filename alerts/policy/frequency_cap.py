@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel
 
-from badbuzz.alerts.policy.dispatch import Outbound, incident_ref
+from badbuzz.alerts.policy.dispatch import Outbound
 from badbuzz.alerts.policy.routing import FrequencyCap
 from badbuzz.vocabulary.signals import Severity
 
@@ -49,7 +49,7 @@ class FrequencyCapper:
         if cap is None:
             return state, [outbound]
         state = self._recent(state, cap, now)
-        ref = incident_ref(outbound.event.incident)
+        ref = outbound.event.incident.ref
         waiting = state.waiting.get(ref)
         if outbound.event.incident.severity is Severity.CRITICAL:
             state.waiting.pop(ref, None)

@@ -39,7 +39,7 @@ class Record(BaseModel):
 
     @property
     def ref(self) -> str:
-        return f"{self.incident.dedup_key}@{self.incident.opened_at.isoformat()}"
+        return self.incident.ref
 
     @property
     def is_open(self) -> bool:
@@ -50,7 +50,7 @@ def remember(records: Sequence[Record], event: IncidentEvent, at: datetime) -> l
     """The brand's records once ``event`` is in, most recently changed first."""
     incident = event.incident
     entry = Entry(at=at, change=event.change, note=facts.change_note(event))
-    ref = f"{incident.dedup_key}@{incident.opened_at.isoformat()}"
+    ref = incident.ref
     previous = next((record for record in records if record.ref == ref), None)
     if previous is not None and previous.incident.revision > incident.revision:
         # A redelivered older change: the timeline notes it, the incident stays the newer one.

@@ -8,10 +8,10 @@ from badbuzz.alerts.notify.delivery import Receipt
 from badbuzz.alerts.policy.dispatch import Outbound
 from badbuzz.streams.config import Settings
 from badbuzz.streams.state import StateTable
-from badbuzz.streams.topics import Topics
+from badbuzz.streams.topics import Topics, publish
 
 
-def install(app, settings: Settings, topics: Topics, receipts: StateTable[Receipt], notifiers: dict, publish) -> None:
+def install(app, settings: Settings, topics: Topics, receipts: StateTable[Receipt], notifiers: dict) -> None:
     """A channel that is down holds up its own topic only: its agent retries until the channel
     is back (nothing is lost, and the offsets are not committed meanwhile), while the other
     receivers' agents carry on. A notification the channel refuses for good goes to the

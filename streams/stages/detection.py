@@ -6,13 +6,20 @@ import logging
 
 from badbuzz.alerts.actions import apply
 from badbuzz.alerts.context import context_of, dashboard_url
-from badbuzz.alerts.incidents import IncidentEvent, IncidentFeedback, IncidentState, IncidentStatus, IncidentTracker
+from badbuzz.alerts.incidents import (
+    IncidentEvent,
+    IncidentFeedback,
+    IncidentState,
+    IncidentStatus,
+    IncidentTracker,
+    parse_dedup_key,
+)
 from badbuzz.detectors.anomaly.brand import BrandVerdict, BrandWatch
 from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.streams.config import Settings
 from badbuzz.streams.metrics import Metrics
 from badbuzz.streams.tables import Tables
-from badbuzz.streams.topics import Topics
+from badbuzz.streams.topics import Topics, publish
 from badbuzz.vocabulary.records import WindowCount
 from badbuzz.vocabulary.signals import Signal
 
@@ -134,7 +141,7 @@ class Detection:
         )
 
 
-def install(app, settings: Settings, topics: Topics, tables: Tables, metrics: Metrics, publish) -> None:
+def install(app, settings: Settings, topics: Topics, tables: Tables, metrics: Metrics) -> None:
     brand_watches, incident_states = tables.brand_watches, tables.incident_states
     detection = Detection(settings, metrics, brand_watches, incident_states)
 
@@ -151,7 +158,7 @@ def install(app, settings: Settings, topics: Topics, tables: Tables, metrics: Me
         """Apply people's actions to their incidents; a false positive teaches the brand's watch its new level."""
         async for value in stream:
             feedback = IncidentFeedback.model_validate_json(value)
-            brand, _, signal = feedback.dedup_key.rpartition("/")
+            brand, signal = parse_dedup_key(feedback.dedup_key)
             states = dict(incident_states.get(brand) or {})
             state = states.get(signal) or IncidentState()
             if state.incident is None:
@@ -163,7 +170,7 @@ def install(app, settings: Settings, topics: Topics, tables: Tables, metrics: Me
             if incident.status is IncidentStatus.RESOLVED:
                 watch = brand_watches.get(brand)
                 if watch is not None:
-                    watch.dismiss(Signal(signal))
+                    watch.dismiss(signal)
                     brand_watches[brand] = watch
                 state = IncidentState()
             else:

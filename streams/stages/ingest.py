@@ -26,7 +26,7 @@ from badbuzz.streams.ingest import IngestStage, Raw
 from badbuzz.streams.metrics import Metrics
 from badbuzz.streams.state import StateTable
 from badbuzz.streams.tables import Tables
-from badbuzz.streams.topics import MENTIONS, WINDOW_COUNTS, Topics
+from badbuzz.streams.topics import MENTIONS, WINDOW_COUNTS, Topics, publish
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +96,9 @@ class IngestRunner:
         for partition, offset in self.pending_positions.items():
             self.positions[partition] = max(self.positions.get(partition, -1), offset)
         for letter in outcome.dead_letters:
-            await self.topics.dead_letters.send(key=letter.reason.encode(), value=letter.model_dump_json().encode())
+            await publish(self.topics.dead_letters, letter.reason, letter)
         for brand, raw in outcome.forwards:
-            await self.topics.mentions.send(key=brand.encode(), value=raw, partition=self.stage.partition_of(brand))
+            await publish(self.topics.mentions, brand, raw, partition=self.stage.partition_of(brand))
 
     async def on_tick(self, brands: list[str]) -> None:
         """Close quiet brands' windows and checkpoint what waits, even while no mention comes."""
@@ -118,7 +118,7 @@ class IngestRunner:
         """
         self.last_snapshot = time.monotonic()
         for window in await self._in_executor(self.stage.snapshots, brands, time.time()):
-            await self.topics.window_counts.send(key=window.brand.encode(), value=window.model_dump_json().encode())
+            await publish(self.topics.window_counts, window.brand, window)
             self.metrics.window_offered(window)
 
     async def on_revoked(self) -> None:
@@ -145,7 +145,7 @@ class IngestRunner:
         for brand, state in self.stage.outboxes():
             last = None
             for window in state.outbox:
-                last = await self.topics.window_counts.send(key=brand.encode(), value=window.model_dump_json().encode())
+                last = await publish(self.topics.window_counts, brand, window)
             sent.append((brand, state, list(state.outbox), last))
         await self.app.producer.flush()
         for brand, state, windows, last in sent:

@@ -1,4 +1,4 @@
-"""Routing: incidents to receivers (group, inhibit, silence, quiet hours, dedup), then frequency caps."""
+"""Routing: incidents to receivers (group, then dedup, flap, inhibit, silence, quiet hours), then frequency caps."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 from badbuzz.alerts.incidents import IncidentEvent
 from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher, Outbound
 from badbuzz.alerts.policy.frequency_cap import CapState, FrequencyCapper
-from badbuzz.alerts.policy.silences import Silences
 from badbuzz.streams.config import Settings
 from badbuzz.streams.state import StateTable
 from badbuzz.streams.tables import Tables
-from badbuzz.streams.topics import INCIDENTS, OUTBOUND, Topics
+from badbuzz.streams.topics import INCIDENTS, OUTBOUND, Topics, publish
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +27,14 @@ def install(
     topics: Topics,
     tables: Tables,
     receivers,
-    publish,
     *,
-    current_silences: Callable[[], Silences],
     tick_seconds: float,
 ) -> None:
     """``receivers``: the names of the enabled receivers; notifications for others are dropped, logged.
 
     The timers act on the keys of the partitions this worker owns only.
     """
-    dispatch_states, cap_states = tables.dispatch_states, tables.cap_states
+    dispatch_states, cap_states, silences = tables.dispatch_states, tables.cap_states, tables.silences
     dispatcher = Dispatcher(settings.routes)
     capper = FrequencyCapper(settings.routes.frequency_caps)
 
@@ -60,12 +57,12 @@ def install(
 
     @app.agent(topics.incidents, name="badbuzz.route")
     async def route(stream):
-        """Route each incident change to its receivers: grouping, inhibition, silences, quiet hours, dedup."""
+        """Route each incident change to its receivers through the dispatcher's stages, in order."""
         async for value in stream:
             event = IncidentEvent.model_validate_json(value)
             brand = event.incident.brand
             state = dispatch_states.get(brand) or BrandDispatch()
-            state, released = dispatcher.on_event(state, event, utc_now(), current_silences())
+            state, released = dispatcher.on_event(state, event, utc_now(), silences.current())
             dispatch_states[brand] = state
             await send_outbound(released)
 
@@ -74,7 +71,7 @@ def install(
         wakeup = state.next_wakeup()
         if wakeup is None or wakeup > now:
             return []
-        state, released = dispatcher.due(state, now, current_silences())
+        state, released = dispatcher.due(state, now, silences.current())
         dispatch_states[brand] = state
         return released
 

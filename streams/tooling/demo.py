@@ -15,8 +15,7 @@ from rich.console import Console
 from badbuzz.alerts.facts import change_text
 from badbuzz.alerts.i18n import Language, _, current, moment, number, speaking
 from badbuzz.alerts.incidents import Change, Incident, IncidentEvent, IncidentStatus, noun, severity_text
-from badbuzz.alerts.policy.dispatch import Outbound
-from badbuzz.alerts.policy.matchers import incident_labels
+from badbuzz.alerts.policy.dispatch import Dispatcher, Outbound
 from badbuzz.alerts.policy.routing import RoutingConfig
 from badbuzz.streams.config import Settings
 from badbuzz.streams.tooling.broker import EmbeddedBroker, ensure_topics, free_port
@@ -138,6 +137,7 @@ class Stopwatch:
 
     def __init__(self, routing: RoutingConfig, crisis: Crisis, console: Console) -> None:
         self.routing = routing
+        self.dispatcher = Dispatcher(routing)
         self.crisis = crisis
         self.console = console
         self.open: dict[str, Incident] = {}
@@ -173,7 +173,7 @@ class Stopwatch:
             soft_wrap=True,
         )
         if event.change in (Change.OPENED, Change.ESCALATED):
-            matches = self.routing.matches(self._labels(incident))
+            matches = self.routing.matches(self.dispatcher.labels(incident))
             wait = max((match.timing.group_wait for match in matches), default=timedelta(0))
             self.waiting[(incident.dedup_key, incident.revision)] = (event, utc_now() + wait + self.GRACE)
 
@@ -216,24 +216,20 @@ class Stopwatch:
             )
 
     def muted_by(self, incident: Incident, now: datetime) -> str:
-        labels = self._labels(incident)
-        for rule in self.routing.inhibit_rules:
-            for source in self.open.values():
-                if source.dedup_key != incident.dedup_key and rule.mutes(self._labels(source), labels):
-                    return _("inhibited by the open {brand} {noun} incident ({severity})").format(
-                        brand=source.brand, noun=noun(source.signal), severity=severity_text(source.severity)
-                    )
+        """What of the dispatcher's stages holds ``incident``, as far as the topics tell (silences they do not)."""
+        labels = self.dispatcher.labels(incident)
+        source = self.dispatcher.inhibit.source(incident, labels, self.open.values())
+        if source is not None:
+            return _("inhibited by the open {brand} {noun} incident ({severity})").format(
+                brand=source.brand, noun=noun(source.signal), severity=severity_text(source.severity)
+            )
         zone = self.routing.zone_of(incident.brand)
         for match in self.routing.matches(labels):
-            for name in match.timing.mute_when:
-                quiet = self.routing.quiet_hours[name]
-                end = quiet.ends_after(now, zone) if quiet.holds(incident.severity) else None
-                if end is not None:
-                    return _("quiet hours {name} until {at}").format(name=name, at=moment(end, zone, day=False))
+            quiet = self.dispatcher.quiet_hours.until(incident, match.timing, now)
+            if quiet is not None:
+                name, end = quiet
+                return _("quiet hours {name} until {at}").format(name=name, at=moment(end, zone, day=False))
         return _("silenced, or still held back by the routing (no inhibition or quiet hours apply)")
-
-    def _labels(self, incident: Incident) -> dict[str, str]:
-        return incident_labels(incident, self.routing.team_of(incident.brand))
 
     def _elapsed(self) -> str:
         return f"{(utc_now() - self.crisis.starts_at).total_seconds():.0f} s"

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from badbuzz.alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, action_value, apply
+from badbuzz.alerts.actions import ACTIONS_BLOCK_ID, IncidentActions, apply
 from badbuzz.alerts.incidents import Action, Change, IncidentEvent, IncidentFeedback, IncidentStatus
 from badbuzz.alerts.notify.slack.blocks import incident_blocks
 from badbuzz.alerts.policy.matchers import incident_labels
@@ -92,7 +92,7 @@ def signed(body: bytes, *, secret: str = SECRET, at: float | None = None) -> dic
     }
 
 
-VALUE = action_value(incident())
+VALUE = incident().ref
 
 
 async def test_a_signed_click_is_published_as_feedback(endpoint):

@@ -6,7 +6,7 @@ import struct
 from concurrent.futures import ThreadPoolExecutor
 
 from badbuzz.alerts.chart import alt_text, chart_png, render_png
-from tests.alerts.examples import context, history, incident
+from tests.alerts.factories import crisis, crisis_context, history
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -15,15 +15,15 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 def test_the_chart_is_a_small_png():
-    png = render_png(incident())
+    png = render_png(crisis())
 
     assert png_size(png) == (640, 240)
     assert len(png) < 100_000, "small enough to upload in a blink"
 
 
 def test_a_chart_needs_two_points():
-    assert render_png(incident(context=context(history=history()[:1]))) is None
-    assert render_png(incident(context=context(history=()))) is None
+    assert render_png(crisis(context=crisis_context().model_copy(update={"history": history()[:1]}))) is None
+    assert render_png(crisis(context=crisis_context().model_copy(update={"history": ()}))) is None
 
 
 class RecordingExecutor(ThreadPoolExecutor):
@@ -38,13 +38,13 @@ class RecordingExecutor(ThreadPoolExecutor):
 
 async def test_rendering_runs_in_the_executor_not_on_the_loop():
     with RecordingExecutor() as executor:
-        png = await chart_png(incident(), executor)
+        png = await chart_png(crisis(), executor)
 
     assert png_size(png) == (640, 240)
     assert executor.submitted == [render_png]
 
 
 def test_the_alt_text_says_what_the_chart_shows():
-    assert alt_text(incident()) == (
+    assert alt_text(crisis()) == (
         "negative mentions of nuvola over the last 18 windows, up to 612 against a usual range of 33–48"
     )

@@ -23,7 +23,7 @@ from badbuzz.alerts.notify.slack.blocks import (
     incident_blocks,
 )
 from badbuzz.alerts.notify.webhook import alertmanager_body
-from tests.alerts.examples import notification
+from tests.alerts.factories import crisis, crisis_over, notification
 from tests.alerts.notify.test_receivers import load
 
 #: What each language must say of the example crisis (612 negative mentions in 10 min, ×15, usually 40 (33–48)).
@@ -47,10 +47,10 @@ def changes():
     people = {"acknowledged_by": "camille", "escalated_by": "marc"}
     return [
         notification(),
-        notification(Change.ACKNOWLEDGED, acknowledged_by="camille", revision=2),
-        notification(Change.ESCALATED_TO_PR, revision=3, **people),
-        notification(Change.CONFIRMED, revision=4, verdict=Action.REAL_CRISIS, verdict_by="lea", **people),
-        notification(Change.RESOLVED, revision=5, verdict=Action.REAL_CRISIS, verdict_by="lea", **people),
+        notification(Change.ACKNOWLEDGED, crisis(acknowledged_by="camille", revision=2)),
+        notification(Change.ESCALATED_TO_PR, crisis(revision=3, **people)),
+        notification(Change.CONFIRMED, crisis(revision=4, verdict=Action.REAL_CRISIS, verdict_by="lea", **people)),
+        notification(Change.RESOLVED, crisis_over(revision=5, verdict=Action.REAL_CRISIS, verdict_by="lea", **people)),
     ]
 
 

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from badbuzz.alerts import facts, i18n
-from badbuzz.alerts.actions import ACTIONS_BLOCK_ID, action_value
+from badbuzz.alerts.actions import ACTIONS_BLOCK_ID
 from badbuzz.alerts.i18n import _
 from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, severity_text
 from badbuzz.vocabulary.signals import Severity
@@ -108,10 +108,10 @@ def lead(incident: Incident) -> SectionBlock:
 def action_buttons(incident: Incident) -> list[ButtonElement]:
     """The buttons that still mean something: ``action_id`` is the action, ``value`` names the incident.
 
-    The value is what ``/slack/actions`` parses (:func:`~badbuzz.alerts.actions.action_value`):
+    The value is what ``/slack/actions`` parses (:attr:`~badbuzz.alerts.incidents.Incident.ref`):
     the dedup key and the opening time, so an old message's button cannot act on a newer incident.
     """
-    value = action_value(incident)
+    value = incident.ref
     buttons = []
     if incident.status is IncidentStatus.OPEN and not incident.acknowledged_by:
         buttons.append(ButtonElement(text=_("Acknowledge"), action_id=Action.ACKNOWLEDGE, value=value, style="primary"))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from badbuzz.alerts.incidents import Change
+from badbuzz.alerts.incidents import Change, Incident
 from badbuzz.alerts.notify.console import ConsoleNotifier, render
 from badbuzz.alerts.notify.delivery import Outcome
-from tests.alerts.examples import context, notification
+from tests.alerts.factories import crisis, crisis_context, notification
 
 
-def rendered(change: Change = Change.OPENED, width: int = 120, **changes) -> str:
+def rendered(subject: Incident | None = None, change: Change = Change.OPENED, width: int = 120) -> str:
     console = Console(record=True, width=width)
-    console.print(render(change, notification(change, **changes).event.incident))
+    console.print(render(change, subject or crisis()))
     return console.export_text()
 
 
 def test_the_panel_shows_what_deviates_and_what_drives_it():
-    text = rendered(acknowledged_by="claire")
+    text = rendered(crisis(acknowledged_by="claire"))
 
     assert "CRITICAL: nuvola negative mentions spiking" in text
     assert "612 negative mentions in 10 min, usually 40 (33–48)." in text
@@ -36,8 +36,11 @@ def test_the_panel_stays_compact():
     assert "@sophie.m" not in "\n".join(lines), "only the three posts of widest reach"
 
 
+NO_CONTEXT = {"volume": 0, "emerging_terms": (), "top_authors": (), "languages": {}, "platforms": {}}
+
+
 def test_an_incident_without_context_shows_its_numbers_only():
-    text = rendered(context=context(volume=0, emerging_terms=(), top_authors=(), languages={}, platforms={}))
+    text = rendered(crisis(context=crisis_context().model_copy(update=NO_CONTEXT)))
     assert "negative, usually" not in text and "Terms:" not in text and "Mix:" not in text
     assert "612 negative mentions in 10 min" in text
 

@@ -9,7 +9,7 @@ import pytest
 
 from badbuzz.alerts.notify.delivery import Redelivery, RetryPolicy
 from badbuzz.alerts.notify.webhook import WebhookConfig, WebhookNotifier
-from tests.alerts.examples import notification
+from tests.alerts.factories import notification
 from tests.fakes.server import Failure
 from tests.fakes.webhook_receiver import SECRET
 

@@ -14,7 +14,7 @@ from badbuzz.alerts.incidents import Change
 from badbuzz.alerts.notify.delivery import RetryPolicy
 from badbuzz.alerts.notify.email import EmailConfig, EmailNotifier
 from badbuzz.vocabulary.errors import ChannelUnavailable, DeliveryRejected
-from tests.alerts.examples import notification
+from tests.alerts.factories import crisis, crisis_over, notification
 from tests.fakes.smtp import PASSWORD, USERNAME, FakeSmtp
 
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_backoff=0.02, timeout=1.0)
@@ -55,8 +55,10 @@ async def test_an_incident_is_a_multipart_email_with_its_context_and_chart(smtp)
 async def test_changes_thread_under_the_first_message(smtp):
     notifier = make_notifier(smtp.port, charts=False)
     opened = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.ACKNOWLEDGED, revision=2, acknowledged_by="claire"), previous=opened)
-    await notifier.deliver(notification(Change.RESOLVED, revision=3), previous=opened)
+    await notifier.deliver(
+        notification(Change.ACKNOWLEDGED, crisis(revision=2, acknowledged_by="claire")), previous=opened
+    )
+    await notifier.deliver(notification(Change.RESOLVED, crisis_over(revision=3)), previous=opened)
 
     first, ack, resolved = smtp.recorder.messages
     assert ack["In-Reply-To"] == first["Message-ID"] == resolved["References"]

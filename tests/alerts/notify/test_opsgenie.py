@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from badbuzz.alerts.incidents import Change
+from badbuzz.alerts.incidents import Action, Change
 from badbuzz.alerts.notify.delivery import Receipt, RetryPolicy
 from badbuzz.alerts.notify.opsgenie import OpsgenieConfig, OpsgenieNotifier
 from badbuzz.vocabulary.errors import ChannelUnavailable, DeliveryRejected
 from badbuzz.vocabulary.signals import Severity
-from tests.alerts.examples import notification
+from tests.alerts.factories import crisis, crisis_over, notification
 from tests.fakes.opsgenie import API_KEY, FakeOpsgenie
 from tests.fakes.server import Failure, running
 
@@ -60,7 +60,9 @@ async def test_the_lifecycle_notes_changes_acknowledges_and_closes_the_same_aler
         (Change.UPDATED, {"revision": 4, "acknowledged_by": "claire"}),
         (Change.RESOLVED, {"revision": 5, "acknowledged_by": "claire"}),
     ]:
-        receipt = await notifier.deliver(notification(change, **fields), previous=receipt)
+        receipt = await notifier.deliver(
+            notification(change, (crisis_over if change is Change.RESOLVED else crisis)(**fields)), previous=receipt
+        )
 
     [alert] = opsgenie.alerts
     assert alert.priority == "P1", "raised from P3 on escalation"
@@ -72,7 +74,7 @@ async def test_the_lifecycle_notes_changes_acknowledges_and_closes_the_same_aler
 
 
 async def test_a_change_without_a_previous_alert_creates_it_first(notifier, opsgenie):
-    await notifier.deliver(notification(Change.ESCALATED, revision=2), previous=None)
+    await notifier.deliver(notification(Change.ESCALATED, crisis(revision=2)), previous=None)
 
     [alert] = opsgenie.alerts
     assert alert.notes == [alert.notes[0]] and alert.notes[0].startswith("Escalated")
@@ -88,7 +90,9 @@ async def test_a_redelivered_creation_is_folded_into_the_open_alert(notifier, op
 
 async def test_a_dismissed_incident_closes_the_alert(notifier, opsgenie):
     opened = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.DISMISSED, revision=2, verdict="false_positive"), previous=opened)
+    await notifier.deliver(
+        notification(Change.DISMISSED, crisis(revision=2, verdict=Action.FALSE_POSITIVE)), previous=opened
+    )
     assert opsgenie.alerts[0].status == "closed"
     assert opsgenie.alerts[0].notes == ["Marked not a crisis: the detectors will learn from it."]
 

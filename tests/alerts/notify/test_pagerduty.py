@@ -11,7 +11,7 @@ from badbuzz.alerts.notify.delivery import Outcome, RetryPolicy
 from badbuzz.alerts.notify.pagerduty import PagerDutyConfig, PagerDutyNotifier
 from badbuzz.vocabulary.errors import ChannelUnavailable, DeliveryRejected
 from badbuzz.vocabulary.signals import Severity
-from tests.alerts.examples import notification
+from tests.alerts.factories import crisis, crisis_over, notification
 from tests.fakes.pagerduty import ROUTING_KEY, FakePagerDuty
 from tests.fakes.server import Failure, running
 
@@ -61,10 +61,12 @@ async def test_an_incident_triggers_one_alert_with_its_context(notifier, pagerdu
 
 async def test_the_lifecycle_shares_one_dedup_key(notifier, pagerduty):
     await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.ESCALATED, revision=2), previous=None)
-    await notifier.deliver(notification(Change.ACKNOWLEDGED, revision=3, acknowledged_by="claire"), previous=None)
+    await notifier.deliver(notification(Change.ESCALATED, crisis(revision=2)), previous=None)
+    await notifier.deliver(
+        notification(Change.ACKNOWLEDGED, crisis(revision=3, acknowledged_by="claire")), previous=None
+    )
     assert pagerduty.alerts[0].status == "acknowledged"
-    await notifier.deliver(notification(Change.RESOLVED, revision=4), previous=None)
+    await notifier.deliver(notification(Change.RESOLVED, crisis_over(revision=4)), previous=None)
 
     [alert] = pagerduty.alerts
     assert [event["event_action"] for event in alert.events] == ["trigger", "trigger", "acknowledge", "resolve"]
@@ -82,7 +84,7 @@ async def test_a_redelivered_trigger_does_not_page_twice(notifier, pagerduty):
 
 async def test_a_dismissed_incident_resolves_the_page(notifier, pagerduty):
     await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.DISMISSED, revision=2), previous=None)
+    await notifier.deliver(notification(Change.DISMISSED, crisis(revision=2)), previous=None)
     assert pagerduty.alerts[0].status == "resolved"
 
 
@@ -91,7 +93,7 @@ async def test_a_dismissed_incident_resolves_the_page(notifier, pagerduty):
     [(Severity.INFO, "info"), (Severity.WARNING, "warning"), (Severity.CRITICAL, "critical")],
 )
 async def test_severities_map_to_pagerduty_levels(notifier, pagerduty, severity, expected):
-    await notifier.deliver(notification(severity=severity), previous=None)
+    await notifier.deliver(notification(Change.OPENED, crisis(severity=severity)), previous=None)
     assert pagerduty.alerts[0].events[0]["payload"]["severity"] == expected
 
 
@@ -141,7 +143,7 @@ async def test_a_long_retry_after_is_handed_to_the_delivery_agent(notifier, page
 
 async def test_an_outage_then_recovery_delivers_every_notification_once(notifier, pagerduty):
     pagerduty.down = Failure(503, body={"status": "unavailable"})
-    pending = [notification(), notification(Change.ESCALATED, revision=2)]
+    pending = [notification(), notification(Change.ESCALATED, crisis(revision=2))]
     for item in pending:
         with pytest.raises(ChannelUnavailable):
             await notifier.deliver(item, previous=None)

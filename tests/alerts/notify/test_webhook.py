@@ -9,7 +9,8 @@ from badbuzz.alerts.incidents import Change
 from badbuzz.alerts.notify.delivery import RetryPolicy
 from badbuzz.alerts.notify.webhook import WebhookConfig, WebhookNotifier, webhook_id
 from badbuzz.vocabulary.errors import ChannelUnavailable, DeliveryRejected
-from tests.alerts.examples import OPENED_AT, WINDOW, notification
+from badbuzz.vocabulary.signals import Severity
+from tests.alerts.factories import CRISIS_AT, CRISIS_WINDOW, crisis, crisis_over, notification
 from tests.fakes.server import Failure
 from tests.fakes.webhook_receiver import SECRET
 
@@ -50,12 +51,14 @@ async def test_a_firing_incident_is_a_signed_alertmanager_webhook(notifier, rece
 
 async def test_a_resolution_ends_the_same_alert(notifier, receiver):
     await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.ESCALATED, revision=2, severity="critical"), previous=None)
-    await notifier.deliver(notification(Change.RESOLVED, revision=3), previous=None)
+    await notifier.deliver(
+        notification(Change.ESCALATED, crisis(revision=2, severity=Severity.CRITICAL)), previous=None
+    )
+    await notifier.deliver(notification(Change.RESOLVED, crisis_over(revision=3)), previous=None)
 
     bodies = list(receiver.received.values())
     assert [body["status"] for body in bodies] == ["firing", "firing", "resolved"]
-    assert bodies[-1]["alerts"][0]["endsAt"] == (OPENED_AT + 10 * WINDOW).isoformat().replace("+00:00", "Z")
+    assert bodies[-1]["alerts"][0]["endsAt"] == (CRISIS_AT + 10 * CRISIS_WINDOW).isoformat().replace("+00:00", "Z")
     assert len({body["alerts"][0]["fingerprint"] for body in bodies}) == 1
 
 
@@ -66,7 +69,7 @@ async def test_a_redelivery_has_the_same_id_so_the_receiver_drops_it(notifier, r
 
     assert len(receiver.received) == 1
     assert receiver.duplicates == [webhook_id(first)]
-    assert webhook_id(notification(revision=2)) != webhook_id(first)
+    assert webhook_id(notification(Change.OPENED, crisis(revision=2))) != webhook_id(first)
 
 
 async def test_a_wrong_secret_is_refused_for_good(receiver):
@@ -84,14 +87,18 @@ async def test_throttling_server_errors_and_timeouts_are_retried_with_fresh_sign
     )
     await notifier.deliver(notification(), previous=None)
     receiver.fail_next(Failure(204, delay=1.0))
-    await notifier.deliver(notification(Change.UPDATED, revision=2), previous=None)
+    await notifier.deliver(notification(Change.UPDATED, crisis(revision=2)), previous=None)
 
     assert len(receiver.requests) == 5
     assert len(receiver.received) == 2 and receiver.forged == 0
 
 
 async def test_an_outage_then_recovery_delivers_every_notification_once(notifier, receiver):
-    pending = [notification(), notification(Change.UPDATED, revision=2), notification(Change.RESOLVED, revision=3)]
+    pending = [
+        notification(),
+        notification(Change.UPDATED, crisis(revision=2)),
+        notification(Change.RESOLVED, crisis_over(revision=3)),
+    ]
     receiver.down = Failure(503, body="maintenance")
     for item in pending:
         with pytest.raises(ChannelUnavailable):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -290,6 +291,18 @@ def test_a_silence_mutes_until_it_ends_then_what_is_still_open_is_sent(run):
     assert timeline(sent) == [
         (T0 + 30 * S, "slack", "globex/volume", "opened", 1),
         (T0 + 30 * S + 60 * M, "slack", "acme/volume", "opened", 1),
+    ]
+
+
+def test_the_log_names_the_stage_that_held_a_group_and_why(run, caplog):
+    caplog.set_level(logging.DEBUG, logger="badbuzz.alerts.policy.dispatch")
+    muting = silence(T0, T0 + H, 'brand="acme"')
+    run.silences = run.silences.add(muting)
+    run.on(T0, Change.OPENED, incident())
+    run.run_until(T0 + M)
+    assert caplog.messages == [
+        f"acme/volume@{T0.isoformat()} to slack held by silence: "
+        f"silenced by alice ({muting.id}): Known outage, the status page is up"
     ]
 
 

@@ -17,7 +17,7 @@ from badbuzz.alerts.incidents import Action, Change, IncidentEvent, IncidentFeed
 from badbuzz.streams.console.auth import ConsoleAuth
 from badbuzz.streams.console.journal import remember
 from badbuzz.streams.console.web import Console
-from tests.alerts.examples import OPENED_AT, incident
+from tests.alerts.factories import CRISIS_AT, crisis
 
 TOKEN = "console-token-for-tests"
 PARIS = ZoneInfo("Europe/Paris")
@@ -35,7 +35,7 @@ class Site:
 @pytest.fixture(params=[Language.ENGLISH])
 async def site(request) -> AsyncIterator[Site]:
     published: list[IncidentFeedback] = []
-    records = remember([], IncidentEvent(change=Change.OPENED, incident=incident()), OPENED_AT + timedelta(minutes=10))
+    records = remember([], IncidentEvent(change=Change.OPENED, incident=crisis()), CRISIS_AT + timedelta(minutes=10))
 
     async def publish(feedback: IncidentFeedback) -> None:
         published.append(feedback)
@@ -96,7 +96,7 @@ async def test_an_action_is_published_with_the_signed_in_name_and_needs_the_form
         await signed_in(site, session)
         async with session.get(site.url("/console/incidents/nuvola/negative_volume")) as answer:
             csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', await answer.text()).group(1)
-        form = {"action": "acknowledge", "opened_at": OPENED_AT.isoformat()}
+        form = {"action": "acknowledge", "opened_at": CRISIS_AT.isoformat()}
         async with session.post(
             site.url("/console/incidents/nuvola/negative_volume/actions"), data={**form, "csrf": "forged"}
         ) as answer:
@@ -108,7 +108,7 @@ async def test_an_action_is_published_with_the_signed_in_name_and_needs_the_form
     (feedback,) = site.published
     assert (feedback.dedup_key, feedback.opened_at, feedback.action, feedback.user) == (
         "nuvola/negative_volume",
-        OPENED_AT,
+        CRISIS_AT,
         Action.ACKNOWLEDGE,
         "Camille",
     )

@@ -6,10 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from badbuzz.alerts.actions import parse_action_value
-from badbuzz.alerts.incidents import Action, Change
+from badbuzz.alerts.incidents import Action, Change, parse_incident_ref
 from badbuzz.alerts.notify.slack.blocks import escape, fallback_text, incident_blocks
-from tests.alerts.examples import notification
+from tests.alerts.factories import crisis, crisis_over, notification
 from tests.alerts.notify.slack.payloads import buttons, texts
 
 SNAPSHOT = Path(__file__).parent / "data" / "slack_blocks_realistic.json"
@@ -21,7 +20,7 @@ def test_buttons_carry_the_action_and_the_incident():
     found = buttons(rendered)
 
     assert [button["action_id"] for button in found] == [action.value for action in Action]
-    assert {parse_action_value(button["value"]) for button in found} == {
+    assert {parse_incident_ref(button["value"]) for button in found} == {
         ("nuvola/negative_volume", event.incident.opened_at)
     }
     assert [button["text"]["text"] for button in found] == [
@@ -35,19 +34,19 @@ def test_buttons_carry_the_action_and_the_incident():
 
 
 def test_buttons_that_no_longer_mean_anything_are_gone():
-    escalated = notification(Change.ESCALATED_TO_PR, acknowledged_by="claire", escalated_by="marc").event
+    escalated = notification(Change.ESCALATED_TO_PR, crisis(acknowledged_by="claire", escalated_by="marc")).event
     assert [b["action_id"] for b in buttons([b.to_dict() for b in incident_blocks(escalated)])] == [
         "false_positive",
         "real_crisis",
     ]
-    judged = notification(Change.RESOLVED, verdict=Action.REAL_CRISIS).event
+    judged = notification(Change.RESOLVED, crisis_over(verdict=Action.REAL_CRISIS)).event
     rendered = [block.to_dict() for block in incident_blocks(judged)]
     assert buttons(rendered) == []
     assert "Verdict: real crisis" in texts(rendered)
 
 
 def test_a_realistic_incident_renders_within_slack_limits():
-    event = notification(acknowledged_by="claire_b", escalated_by="U024BE7LH").event
+    event = notification(Change.OPENED, crisis(acknowledged_by="claire_b", escalated_by="U024BE7LH")).event
     payload = [block.to_dict() for block in incident_blocks(event)]  # to_dict() validates against Slack's limits
 
     assert len(payload) <= 50

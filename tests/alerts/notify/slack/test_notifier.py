@@ -11,7 +11,7 @@ from badbuzz.alerts.notify.slack.blocks import thread_note
 from badbuzz.alerts.notify.slack.client import Pacer, SlackConfig
 from badbuzz.alerts.notify.slack.notifier import SlackNotifier
 from badbuzz.vocabulary.errors import ChannelUnavailable, DeliveryRejected
-from tests.alerts.examples import OPENED_AT, WINDOW, notification
+from tests.alerts.factories import CRISIS_AT, CRISIS_WINDOW, crisis, crisis_over, notification
 from tests.alerts.notify.slack.payloads import buttons, texts
 from tests.fakes.slack_api import TOKEN, Failure
 
@@ -94,7 +94,9 @@ async def test_changes_edit_the_message_and_reply_in_its_thread(notifier, fake_s
 
 async def test_an_acknowledgement_shows_on_the_message_and_in_the_thread(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(Change.ACKNOWLEDGED, revision=2, acknowledged_by="U024BE7LH"), previous=first)
+    await notifier.deliver(
+        notification(Change.ACKNOWLEDGED, crisis(revision=2, acknowledged_by="U024BE7LH")), previous=first
+    )
 
     [update] = fake_slack.updates()
     assert "Acknowledged by <@U024BE7LH>" in texts(update["blocks"])
@@ -106,7 +108,7 @@ async def test_an_acknowledgement_shows_on_the_message_and_in_the_thread(notifie
 
 async def test_a_reopened_incident_gets_a_new_message(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
-    await notifier.deliver(notification(opened_at=OPENED_AT + 2 * WINDOW), previous=first)
+    await notifier.deliver(notification(Change.OPENED, crisis(opened_at=CRISIS_AT + 2 * CRISIS_WINDOW)), previous=first)
 
     assert len(fake_slack.messages(threaded=False)) == 2
     assert fake_slack.updates() == []
@@ -115,7 +117,7 @@ async def test_a_reopened_incident_gets_a_new_message(notifier, fake_slack):
 async def test_a_deleted_message_is_posted_anew(notifier, fake_slack):
     first = await notifier.deliver(notification(), previous=None)
     fake_slack.fail_next(Failure(200, body={"ok": False, "error": "message_not_found"}))
-    second = await notifier.deliver(notification(Change.ESCALATED, revision=2), previous=first)
+    second = await notifier.deliver(notification(Change.ESCALATED, crisis(revision=2)), previous=first)
 
     assert len(fake_slack.messages(threaded=False)) == 2
     assert second.ref["ts"] != first.ref["ts"]
@@ -168,7 +170,10 @@ async def test_an_unreachable_slack_is_unavailable():
 
 async def test_an_outage_then_recovery_delivers_every_notification_once(notifier, fake_slack):
     opened = await notifier.deliver(notification(), previous=None)
-    pending = [notification(Change.ESCALATED, revision=2), notification(Change.RESOLVED, revision=3)]
+    pending = [
+        notification(Change.ESCALATED, crisis(revision=2)),
+        notification(Change.RESOLVED, crisis_over(revision=3)),
+    ]
     fake_slack.down = Failure(503)
     for item in pending:
         with pytest.raises(ChannelUnavailable):
@@ -199,7 +204,7 @@ async def test_messages_to_one_channel_are_paced(fake_slack):
     notifier.pacer = Pacer(interval=0.2)
     first = await notifier.deliver(notification(), previous=None)
     for revision in (2, 3):
-        await notifier.deliver(notification(Change.UPDATED, revision=revision), previous=first)
+        await notifier.deliver(notification(Change.UPDATED, crisis(revision=revision)), previous=first)
 
     posts = [request.at for request in fake_slack.requests if request.path == "/api/chat.postMessage"]
     assert len(posts) == 3
