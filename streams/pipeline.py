@@ -3,9 +3,9 @@
 ::
 
     mentions ─ingest──────────────────────────▶ window counts ─detect─▶ incidents ─route─▶ outbound
-        │  (decode, validate, language,           (a watch per           (group, inhibit,      │ throttle
-        │   sentiment, reach, reposts, copies,     signal, incidents)     silence, quiet        ▼ (caps)
-        │   bots, per-brand windows: one hop)            ▲               hours, dedup)  notifications.<receiver>
+        │  (decode, validate, language,           (a watch per           (group, dedup,        │ throttle
+        │   sentiment, reach, reposts, copies,     signal, incidents)     flap, inhibit,        ▼ (caps)
+        │   bots, per-brand windows: one hop)            ▲               silence, quiet hours) notifications.<receiver>
         ▼                                                │                                     │ deliver
     dead letters                       feedback (buttons, API)                                 ▼ channel
 

@@ -69,8 +69,6 @@ class ChannelUnavailable(DeliveryError):
 class DeliveryRejected(DeliveryError):
     """The channel refused the notification for good: bad request, bad credentials, unknown destination."""
 
-    """A notification channel refused or failed a delivery after its retries."""
-
 
 class ConfigurationError(BadbuzzError):
     """A setting asks for something this installation cannot provide (a package, a language)."""

@@ -24,7 +24,7 @@ from badbuzz.alerts.notify.slack.blocks import (
 )
 from badbuzz.alerts.notify.webhook import alertmanager_body
 from tests.alerts.factories import crisis, crisis_over, notification
-from tests.alerts.notify.test_receivers import load
+from tests.alerts.notify.receiver_examples import load
 
 #: What each language must say of the example crisis (612 negative mentions in 10 min, ×15, usually 40 (33–48)).
 SAYS = {

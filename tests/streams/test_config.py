@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from badbuzz.alerts.notify.channels import notifiers_from
+from badbuzz.alerts.notify.receivers import CONSOLE
 from badbuzz.streams.config import CONFIG_FILE_ENV, Settings
+from tests.alerts.notify.receiver_examples import load
 
 
 @pytest.fixture(autouse=True)
@@ -161,3 +164,33 @@ def test_the_cascade_reads_a_share_of_each_batch_again(monkeypatch: pytest.Monke
     assert Settings().sentiment_cascade_fraction == 0.02
     with pytest.raises(ValidationError, match="sentiment_cascade_fraction"):
         Settings(sentiment_cascade_fraction=1.5)
+
+
+def test_the_worker_has_the_console_the_legacy_slack_channel_and_the_configured_receivers():
+    settings = Settings(slack_bot_token="xoxb-test", slack_channel="#legacy", receivers=load())
+    notifiers = notifiers_from(settings.enabled_receivers, slack_token=settings.slack_bot_token)
+
+    assert list(notifiers) == ["console", "slack", "crisis-room", "pr-team", "oncall", "opsgenie-eu", "itsm", "pr-mail"]
+    assert notifiers["slack"].config.channel == "#legacy"
+    assert notifiers["crisis-room"].pacer is notifiers["pr-team"].pacer, "one pace per Slack channel, shared"
+
+
+def test_receiver_names_are_unique():
+    with pytest.raises(ValueError, match="console"):
+        Settings(receivers=[CONSOLE])
+
+
+def test_routing_may_only_name_enabled_receivers():
+    routing = {"route": {"receiver": "console", "routes": [{"receiver": "nowhere"}]}}
+    with pytest.raises(ValueError, match="unknown receivers nowhere"):
+        Settings(routing=routing)
+
+
+def test_without_routing_every_receiver_hears_of_every_incident():
+    settings = Settings(slack_bot_token="xoxb-test", receivers=load())
+    assert settings.routes.receivers() == {receiver.name for receiver in settings.enabled_receivers}
+
+
+def test_settings_refuse_slack_receivers_without_the_bot_token():
+    with pytest.raises(ValueError, match="SLACK_BOT_TOKEN"):
+        Settings(receivers=load())
