@@ -11,11 +11,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from badbuzz.alerts import i18n
-from badbuzz.alerts.context import IncidentContext, TopAuthor
+from badbuzz.alerts.context import IncidentContext
 from badbuzz.alerts.i18n import N_, _
-from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Signal, severity_text
+from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, severity_text
 from badbuzz.vocabulary.context import Term
-from badbuzz.vocabulary.records import SamplePost
+from badbuzz.vocabulary.records import SamplePost, TopAuthor
+from badbuzz.vocabulary.signals import Signal
 
 #: How many of each list a message shows: enough to judge, few enough to read in ten seconds.
 TOP_POSTS = 5

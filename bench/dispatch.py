@@ -19,11 +19,14 @@ from pathlib import Path
 # The incidents come from the tests' factory, so the bench and the tests build them alike.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from badbuzz.alerts.incidents import Change, IncidentEvent, Reading, Signal  # noqa: E402
+from badbuzz.alerts.incidents import Change, IncidentEvent, Reading
 from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher  # noqa: E402
 from badbuzz.alerts.policy.routing import RoutingConfig  # noqa: E402
 from badbuzz.alerts.policy.silences import Silences  # noqa: E402
-from badbuzz.vocabulary.signals import Severity  # noqa: E402
+from badbuzz.vocabulary.signals import (
+    Severity,  # noqa: E402
+    Signal,
+)
 from tests.alerts.factories import incident  # noqa: E402
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "routing.yaml"

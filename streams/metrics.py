@@ -29,10 +29,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from badbuzz.alerts.incidents import Change, IncidentEvent, IncidentState, IncidentStatus, Signal
+from badbuzz.alerts.incidents import Change, IncidentEvent, IncidentState, IncidentStatus
 from badbuzz.vocabulary.errors import RejectReason
 from badbuzz.vocabulary.records import EnrichedMention, Kind, Mention, WindowCount
-from badbuzz.vocabulary.signals import Judgement, Severity
+from badbuzz.vocabulary.signals import Judgement, Severity, Signal
 
 OTHER_BRAND = "other"
 UNDETERMINED_LANGUAGE = "und"

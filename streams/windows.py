@@ -31,9 +31,8 @@ from enum import Enum
 from operator import itemgetter
 from typing import Any
 
-from badbuzz.alerts.context import TopAuthor
 from badbuzz.detectors.enrichment.terms import terms_of
-from badbuzz.vocabulary.records import EnrichedMention, Kind, SamplePost, WindowCount
+from badbuzz.vocabulary.records import EnrichedMention, Kind, SamplePost, TopAuthor, WindowCount
 from badbuzz.vocabulary.sentiment import Sentiment
 
 #: Posts and authors a window keeps to show beside its numbers.

@@ -57,3 +57,34 @@ def test_every_package_folder_is_installed() -> None:
 def test_the_image_copies_every_part() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert [folder for folder in FOLDER_NAMES if f"COPY {folder} ./{folder}" not in dockerfile] == []
+
+
+def defined_in(path: Path) -> set[str]:
+    """The names a module defines at its top level, and its submodules' (a package's)."""
+    names = {sub.stem for sub in path.parent.iterdir()} if path.name == "__init__.py" else set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+MODULE_FILES = dict(modules())
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("[!.]*/**/*.py")), ids=str)
+def test_names_are_imported_from_where_they_are_defined(path: Path) -> None:
+    """One concept, one place: no module passes on a name it imported, so each has one address."""
+    if ".venv" in path.parts or "node_modules" in path.parts:
+        pytest.skip("not ours")
+    passed_on = [
+        f"{alias.name} from {node.module}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module in MODULE_FILES
+        for alias in node.names
+        if alias.name not in defined_in(MODULE_FILES[node.module])
+    ]
+    assert passed_on == []

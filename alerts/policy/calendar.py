@@ -29,8 +29,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from badbuzz.alerts.incidents import Signal
 from badbuzz.alerts.policy.matchers import Duration
+from badbuzz.vocabulary.signals import Signal
 
 #: What a campaign makes louder without making it worse.
 VOLUME_SIGNALS = frozenset({Signal.VOLUME, Signal.NEGATIVE_VOLUME, Signal.NEGATIVE_REACH})

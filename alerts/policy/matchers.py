@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer
 from pydantic_core import core_schema
 
-from badbuzz.alerts.incidents import Action, Incident, Signal
-from badbuzz.vocabulary.signals import Severity
+from badbuzz.alerts.incidents import Action, Incident
+from badbuzz.vocabulary.signals import Severity, Signal
 
 #: The labels of an incident, and the values those with a closed set may take.
 LABELS: dict[str, frozenset[str] | None] = {

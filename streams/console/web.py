@@ -32,7 +32,6 @@ from badbuzz.alerts.incidents import (
     Action,
     IncidentFeedback,
     IncidentStatus,
-    Signal,
     dedup_key,
     noun,
     severity_text,
@@ -42,6 +41,7 @@ from badbuzz.detectors.anomaly.brand import BrandWatch
 from badbuzz.streams.console.auth import COOKIE, SESSION_SECONDS, ConsoleAuth
 from badbuzz.streams.console.charts import series_svg
 from badbuzz.streams.console.journal import Record
+from badbuzz.vocabulary.signals import Signal
 
 Publish = Callable[[IncidentFeedback], Awaitable[None]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

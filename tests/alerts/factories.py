@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from badbuzz.alerts.context import IncidentContext, TopAuthor
-from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Reading, Signal
+from badbuzz.alerts.context import IncidentContext
+from badbuzz.alerts.incidents import Action, Change, Incident, IncidentEvent, IncidentStatus, Reading
 from badbuzz.alerts.notify.delivery import Notification
 from badbuzz.vocabulary.context import SeriesPoint, Term
-from badbuzz.vocabulary.records import Platform, SamplePost
-from badbuzz.vocabulary.signals import Severity
+from badbuzz.vocabulary.records import Platform, SamplePost, TopAuthor
+from badbuzz.vocabulary.signals import Severity, Signal
 
 OPENED_AT = datetime(2026, 3, 2, 14, 3, tzinfo=UTC)
 

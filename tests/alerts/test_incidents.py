@@ -14,13 +14,12 @@ from badbuzz.alerts.incidents import (
     IncidentState,
     IncidentStatus,
     IncidentTracker,
-    Signal,
     dedup_key,
 )
 from badbuzz.alerts.notify.console import ConsoleNotifier, render
 from badbuzz.alerts.notify.delivery import Notification
 from badbuzz.vocabulary.records import Platform, SamplePost, WindowCount
-from badbuzz.vocabulary.signals import Judgement, Severity
+from badbuzz.vocabulary.signals import Judgement, Severity, Signal
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

@@ -8,11 +8,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from badbuzz.alerts.incidents import Change, IncidentEvent, IncidentState, Signal
+from badbuzz.alerts.incidents import Change, IncidentEvent, IncidentState
 from badbuzz.streams.metrics import Metrics
 from badbuzz.vocabulary.errors import RejectReason
 from badbuzz.vocabulary.records import Author, EnrichedMention, Kind, Mention, WindowCount
-from badbuzz.vocabulary.signals import Judgement, Severity
+from badbuzz.vocabulary.signals import Judgement, Severity, Signal
 from tests.alerts.factories import incident
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

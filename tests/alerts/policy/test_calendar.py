@@ -8,8 +8,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from badbuzz.alerts.incidents import Signal
 from badbuzz.alerts.policy.calendar import CampaignCalendar
+from badbuzz.vocabulary.signals import Signal
 
 CALENDAR = """
 campaigns:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from badbuzz.alerts.incidents import Change, Incident, Signal
+from badbuzz.alerts.incidents import Change, Incident
 from badbuzz.alerts.policy.dispatch import BrandDispatch, Dispatcher, Outbound
 from badbuzz.alerts.policy.matchers import Matcher
 from badbuzz.alerts.policy.routing import RoutingConfig
 from badbuzz.alerts.policy.silences import Silence, Silences
-from badbuzz.vocabulary.signals import Severity
+from badbuzz.vocabulary.signals import Severity, Signal
 from tests.alerts.factories import event, incident
 
 INFO, W, C = Severity.INFO, Severity.WARNING, Severity.CRITICAL

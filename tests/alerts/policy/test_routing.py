@@ -8,10 +8,10 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from badbuzz.alerts.incidents import Action, Signal
+from badbuzz.alerts.incidents import Action
 from badbuzz.alerts.policy.matchers import incident_labels
 from badbuzz.alerts.policy.routing import RoutingConfig
-from badbuzz.vocabulary.signals import Severity
+from badbuzz.vocabulary.signals import Severity, Signal
 from tests.alerts.factories import incident
 from tests.layout import ROOT
 

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from badbuzz.alerts.incidents import Change, IncidentEvent, Signal
+from badbuzz.alerts.incidents import Change, IncidentEvent
 from badbuzz.alerts.policy.dispatch import Outbound
 from badbuzz.alerts.policy.routing import RoutingConfig
 from badbuzz.streams.tooling import demo
 from badbuzz.streams.tooling.demo import Stopwatch
 from badbuzz.streams.tooling.simulator import Crisis
-from badbuzz.vocabulary.signals import Severity
+from badbuzz.vocabulary.signals import Severity, Signal
 from tests.alerts.factories import incident
 
 #: 23:30 in Paris on a Monday: the night's quiet hours hold warnings.
