@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.layout import ROOT
+
 #: Where the browser test leaves its screenshots (CI keeps this folder as the run's artefacts).
-ARTIFACTS = Path(os.environ.get("BADBUZZ_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
+ARTIFACTS = Path(os.environ.get("BADBUZZ_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 #: What headless Chromium needs on a machine with no network beyond loopback, running as root.

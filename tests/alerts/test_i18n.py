@@ -25,6 +25,7 @@ from badbuzz.alerts.notify.slack.blocks import (
 from badbuzz.alerts.notify.webhook import alertmanager_body
 from tests.alerts.factories import crisis, crisis_over, notification
 from tests.alerts.notify.receiver_examples import load
+from tests.layout import ROOT
 
 #: What each language must say of the example crisis (612 negative mentions in 10 min, ×15, usually 40 (33–48)).
 SAYS = {
@@ -169,14 +170,13 @@ def test_the_french_catalog_is_complete_and_compiled():
 
 def test_every_phrase_the_code_marks_is_in_the_template():
     """A phrase added without ``pybabel extract`` would stay English in French alerts."""
-    from pathlib import Path
 
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po
 
     from badbuzz.alerts.i18n import DOMAIN, LOCALE_DIR
 
-    root = Path(__file__).parents[2]
+    root = ROOT
     method_map = [
         ("alerts/**.py", "python"),
         ("streams/console/**.py", "python"),

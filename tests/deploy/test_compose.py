@@ -17,6 +17,7 @@ import yaml
 from badbuzz.streams import topics
 from badbuzz.streams.config import Settings
 from tests.deploy.promql import PROMETHEUS_CONFIG, ROOT, promtool
+from tests.layout import PACKAGE_DIRS
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -153,3 +154,9 @@ def test_the_image_is_slim_python_311_running_as_a_user():
             for source in line.split()[1:-1]:
                 assert source.rstrip("/") in allowed, source
                 assert (ROOT / source).exists(), source
+
+
+def test_the_image_copies_every_part_of_the_package():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    folders = sorted(set(PACKAGE_DIRS.values()))
+    assert [folder for folder in folders if f"COPY {folder} ./{folder}" not in dockerfile] == []
