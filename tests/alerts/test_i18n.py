@@ -172,19 +172,17 @@ def test_every_phrase_the_code_marks_is_in_the_template():
     """A phrase added without ``pybabel extract`` would stay English in French alerts."""
 
     from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
     from babel.messages.pofile import read_po
 
     from badbuzz.alerts.i18n import DOMAIN, LOCALE_DIR
 
-    root = ROOT
-    method_map = [
-        ("alerts/**.py", "python"),
-        ("streams/console/**.py", "python"),
-        ("streams/tooling/demo.py", "python"),
-        ("streams/console/templates/**.html", "jinja2"),
-    ]
+    # What `pybabel extract -F babel.cfg` reads, as babel.cfg says.
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config, "babel.cfg")
     keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
-    marked = {message for _file, _line, message, _c, _ctx in extract_from_dir(root, method_map, keywords=keywords)}
+    extracted = extract_from_dir(ROOT, method_map, options_map, keywords=keywords)
+    marked = {message for _file, _line, message, _c, _ctx in extracted}
     template = {m.id for m in read_po((LOCALE_DIR / f"{DOMAIN}.pot").open("rb")) if m.id}
     assert len(marked) > 100, "the extraction found the phrases"
     assert marked <= template, sorted(map(str, marked - template))
