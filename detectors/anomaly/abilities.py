@@ -10,7 +10,8 @@ series it watches can say more, and :class:`~badbuzz.detectors.anomaly.watch.Ser
   of a second one (its alerts then last while windows are above their usual range);
 - :class:`ObservesProtectedWindows`: moves its sums past a window the watch keeps out of
   ``learn_one``, so it sees how long a crisis lasts without learning any of it as normal;
-- :class:`~badbuzz.detectors.anomaly.partial.JudgesPartialWindows`: scores a window still open.
+- :class:`JudgesPartialWindows`: scores a window still open against what is expected of its elapsed
+  part, learning nothing (a flood shows long before its window closes).
 
 A detector declares its abilities by registering with these protocols (``@KnowsUsualRange.register``
 on its class: river's estimators have a metaclass of their own, so they cannot subclass a protocol),
@@ -66,4 +67,24 @@ class ObservesProtectedWindows(Protocol):
 
     def observe_one(self, x: dict) -> None:
         """``x`` as for ``learn_one``; nothing of it is learnt as normal."""
+        ...
+
+
+@dataclass(frozen=True)
+class PartialEvidence:
+    """How rare the count so far is, and what was expected of the elapsed part of the window."""
+
+    score: float
+    usual: float
+    usual_low: float
+    usual_high: float
+
+
+@runtime_checkable
+class JudgesPartialWindows(Protocol):
+    """A detector that scores the first ``seconds`` of a window still open, with the same baseline
+    its closed-window score uses; the closed window is judged and learnt as always."""
+
+    def partial_evidence(self, x: dict, seconds: float) -> PartialEvidence:
+        """``x`` as for ``score_one`` (the count or share so far); ``seconds`` of the window elapsed."""
         ...

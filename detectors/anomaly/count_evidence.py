@@ -13,11 +13,12 @@ from scipy.special import betainc, gammainc, gammaln
 from badbuzz.detectors.anomaly.abilities import (
     Evidence,
     GivesEvidence,
+    JudgesPartialWindows,
     KnowsUsualRange,
     ObservesProtectedWindows,
+    PartialEvidence,
     SettlesAfterAlerts,
 )
-from badbuzz.detectors.anomaly.partial import JudgesPartialWindows, PartialEvidence
 from badbuzz.detectors.anomaly.seasonal import DAY, HOUR, SeasonalBaseline, warm_rate
 
 #: What a silent series is still expected to get: one mention an hour, whatever the window.

@@ -6,8 +6,7 @@ import math
 
 from river.base import AnomalyDetector
 
-from badbuzz.detectors.anomaly.abilities import KnowsUsualRange
-from badbuzz.detectors.anomaly.partial import JudgesPartialWindows, PartialEvidence
+from badbuzz.detectors.anomaly.abilities import JudgesPartialWindows, KnowsUsualRange, PartialEvidence
 from badbuzz.detectors.anomaly.seasonal import DAY, HOUR, warm_rate
 from badbuzz.detectors.anomaly.tails import beta_binomial_upper_tail, surprise
 

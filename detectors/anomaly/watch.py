@@ -12,14 +12,19 @@ from river.base import AnomalyDetector
 
 from badbuzz.detectors.anomaly.abilities import (
     GivesEvidence,
+    JudgesPartialWindows,
     KnowsUsualRange,
     ObservesProtectedWindows,
     SettlesAfterAlerts,
 )
 from badbuzz.detectors.anomaly.baseline import RollingBaseline
-from badbuzz.detectors.anomaly.partial import EARLY_FACTOR, JudgesPartialWindows
-from badbuzz.detectors.anomaly.severity import is_abrupt, severity_of
+from badbuzz.detectors.anomaly.severity import CRITICAL_FACTOR, is_abrupt, severity_of
 from badbuzz.vocabulary.signals import Judgement, Severity
+
+#: An open window opens an incident only on evidence this many times the closed-window
+#: threshold (the critical level): it is judged several times before it closes, on fewer
+#: mentions, and a false alarm a minute early is worth nothing.
+EARLY_FACTOR = CRITICAL_FACTOR
 
 
 class SeriesWatch:

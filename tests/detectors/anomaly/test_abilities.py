@@ -11,11 +11,11 @@ import pytest
 from badbuzz.detectors.anomaly import DETECTORS, make_detector
 from badbuzz.detectors.anomaly.abilities import (
     GivesEvidence,
+    JudgesPartialWindows,
     KnowsUsualRange,
     ObservesProtectedWindows,
     SettlesAfterAlerts,
 )
-from badbuzz.detectors.anomaly.partial import JudgesPartialWindows
 from badbuzz.detectors.anomaly.signal_watches import make_watch
 from badbuzz.vocabulary.signals import SignalKind
 
