@@ -1,1 +1,5 @@
-"""The stream side of badbuzz: Faust app, topics, records, tables, agents and CLI."""
+"""The runtime: the Faust worker that wires the vocabulary, the detectors and the alerting together.
+
+Settings, app, topics, tables and stages are built by :func:`badbuzz.streams.pipeline.build`;
+:mod:`~badbuzz.streams.tooling` holds what runs around the worker (broker, simulator, demo, backtest).
+"""
