@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from badbuzz.detectors.authenticity.amplification import BANDS, Amplification, AmplificationSettings
 from badbuzz.vocabulary.records import Kind
-from tests.detectors.factory import mention
+from tests.detectors.factories import mention
 
 CAMPAIGN = "Oceane Air cancelled our flight to Lisbon and refuses any refund, share this everywhere"
 

@@ -5,7 +5,7 @@ import json
 from badbuzz.detectors.authenticity import Authenticity, AuthenticitySettings
 from badbuzz.detectors.authenticity.bots import BotReason, BotRules
 from badbuzz.vocabulary.records import Kind
-from tests.detectors.factory import mention
+from tests.detectors.factories import mention
 
 CAMPAIGN = "Oceane Air cancelled our flight to Lisbon and refuses any refund, share this everywhere"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from badbuzz.detectors.authenticity.bots import BotReason, BotRules, BotWatch
-from tests.detectors.factory import mention
+from tests.detectors.factories import mention
 
 
 def check(watch: BotWatch, mentions) -> list[tuple[BotReason, ...]]:

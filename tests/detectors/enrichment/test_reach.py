@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from badbuzz.detectors.enrichment.reach import ReachModel
 from badbuzz.vocabulary.records import Author, Platform
-from tests.detectors.factory import mention
+from tests.detectors.factories import mention
 
 
 def test_reach_grows_with_audience_and_stays_within_bounds():
