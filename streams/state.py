@@ -16,12 +16,15 @@ the key's bytes), so a key's changelog partition is its source partition.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
+
+from badbuzz.streams.renames import current_home
 
 T = TypeVar("T")
 
@@ -52,7 +55,15 @@ class PickleCodec(Generic[T]):
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
     def loads(self, raw: bytes) -> T:
-        return pickle.loads(raw)  # noqa: S301  (the changelog holds what this worker wrote)
+        # The changelog holds what this worker, or an earlier release of it, wrote.
+        return _Unpickler(io.BytesIO(raw)).load()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Finds the classes an earlier release pickled where they are defined now."""
+
+    def find_class(self, module: str, name: str):
+        return super().find_class(*current_home(module, name))
 
 
 class StateCodec(Generic[T]):
