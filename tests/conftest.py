@@ -53,25 +53,38 @@ def make_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
         worker.stop()
 
 
-def read_topic(broker: EmbeddedBroker, topic: str, until: Callable[[list], bool], timeout: float = 60.0) -> list:
-    """Every record of ``topic`` from the start, read until ``until(records)`` holds."""
-    consumer = KafkaConsumer(
-        topic,
-        bootstrap_servers=[broker.url.removeprefix("kafka://")],
-        group_id=None,
-        auto_offset_reset="earliest",
-    )
-    records: list = []
+def read_topic(
+    broker: EmbeddedBroker, topic: str, until: Callable[[list], bool], timeout: float = 60.0, stall: float = 20.0
+) -> list:
+    """Every record of ``topic`` from the start, read until ``until(records)`` holds.
+
+    A reader that gets nothing new for ``stall`` seconds is replaced by a fresh one reading from
+    the start again: kafka-python's consumer has been seen to stop fetching from the embedded
+    broker, and a stalled reader must not pass for a worker that stopped publishing. The
+    failure says how many readers were tried and what each read.
+    """
     deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=500).values():
-                records.extend(batch)
-            if until(records):
-                return records
-    finally:
-        consumer.close()
-    raise AssertionError(f"{topic}: condition not met in {timeout} s; {len(records)} records read")
+    attempts: list[int] = []
+    while time.monotonic() < deadline:
+        consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=[broker.url.removeprefix("kafka://")],
+            group_id=None,
+            auto_offset_reset="earliest",
+        )
+        records: list = []
+        last_new = time.monotonic()
+        try:
+            while time.monotonic() < deadline and time.monotonic() - last_new < stall:
+                for batch in consumer.poll(timeout_ms=500).values():
+                    records.extend(batch)
+                    last_new = time.monotonic()
+                if until(records):
+                    return records
+        finally:
+            consumer.close()
+        attempts.append(len(records))
+    raise AssertionError(f"{topic}: condition not met in {timeout} s; records read by each fresh reader: {attempts}")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 90.0, what: str = "condition") -> None:
