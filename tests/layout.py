@@ -18,3 +18,9 @@ def modules() -> Iterator[tuple[str, Path]]:
             if parts[-1] == "__init__":
                 parts = parts[:-1]
             yield ".".join((package, *parts)), path
+
+
+def python_files() -> list[Path]:
+    """Every Python file of ours: the packages, their tests and the benchmarks."""
+    folders = [*sorted(set(PACKAGE_DIRS.values())), "tests", "bench"]
+    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py"))

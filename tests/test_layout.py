@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.layout import PACKAGE_DIRS, ROOT, modules
+from tests.layout import PACKAGE_DIRS, ROOT, modules, python_files
 
 #: What each part may import of badbuzz. The runtime (streams) wires the others; nothing
 #: below it imports it, and the shared vocabulary imports nothing of ours.
@@ -39,10 +39,8 @@ def test_imports_run_downward(name: str, path: Path) -> None:
     assert [module for module in ours if not module.startswith(ALLOWED[part])] == []
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("[!.]*/**/*.py")), ids=str)
+@pytest.mark.parametrize("path", python_files(), ids=str)
 def test_nothing_imports_a_folder_by_its_bare_name(path: Path) -> None:
-    if ".venv" in path.parts or "node_modules" in path.parts:
-        pytest.skip("not ours")
     stray = [module for module in imported(path) if module.split(".")[0] in FOLDER_NAMES]
     assert stray == []
 
@@ -70,11 +68,9 @@ def defined_in(path: Path) -> set[str]:
 MODULE_FILES = dict(modules())
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("[!.]*/**/*.py")), ids=str)
+@pytest.mark.parametrize("path", python_files(), ids=str)
 def test_names_are_imported_from_where_they_are_defined(path: Path) -> None:
     """One concept, one place: no module passes on a name it imported, so each has one address."""
-    if ".venv" in path.parts or "node_modules" in path.parts:
-        pytest.skip("not ours")
     passed_on = [
         f"{alias.name} from {node.module}"
         for node in ast.walk(ast.parse(path.read_text()))

@@ -20,7 +20,7 @@ Follows ``nab/sweeper.py``, ``nab/util.py`` and ``nab/runner.py`` of numenta/NAB
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 PROBATION_FRACTION = 0.15
@@ -88,12 +88,6 @@ def scaled_sigmoid(position: float) -> float:
     if position >= 3.0:
         return -1.0
     return 2.0 / (1.0 + math.exp(5.0 * position)) - 1.0
-
-
-def window_rows(timestamps: Sequence[str], limits: Iterable[tuple[str, str]]) -> list[tuple[int, int]]:
-    """Labelled windows ``[start, end]`` (timestamps of the file's rows) as row indices."""
-    index = {timestamp: i for i, timestamp in enumerate(timestamps)}
-    return [(index[start], index[end]) for start, end in limits]
 
 
 def _point_weights(n_rows: int, windows: Sequence[tuple[int, int]], profile: Profile) -> list[tuple[int | None, float]]:
